@@ -1,0 +1,310 @@
+// Protocols P1 (synth-drift) and P1m (synth-meta): TDCM against k-means
+// transfer and k-means refit, with times. See README "Benchmarks".
+//
+//   p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds 10] [--dim 2]
+//               [--n 500] [--params "key=value ..."] [--quick] [--assign-rows N]
+#include <cstring>
+#include <map>
+
+#include "bench_util.h"
+
+namespace {
+
+struct Options {
+  std::string protocol = "p1";
+  std::vector<int64_t> ks{2, 3, 5, 10};
+  int64_t seeds = 10;
+  int64_t dim = 2;
+  int64_t n = 500;
+  int64_t sets = 50;  // P1m training collection size
+  double spread = 4.0;
+  double drift = 0.5;
+  std::string params;
+  int64_t assign_rows = 0;
+};
+
+struct Set {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  int64_t rows = 0;
+};
+
+std::pair<Set, Set> make_pair(const Options &o, int64_t k, uint64_t seed) {
+  Set s, t;
+  s.rows = t.rows = k * o.n;
+  s.x.resize(s.rows * o.dim);
+  t.x.resize(t.rows * o.dim);
+  s.y.resize(s.rows);
+  t.y.resize(t.rows);
+  bench::check(tdcm_synth_drift(k, o.dim, o.n, seed, o.spread, o.drift, s.x.data(), s.y.data(),
+                                t.x.data(), t.y.data()),
+               "synth");
+  return {s, t};
+}
+
+// Metrics of one method over the seeds: rows source / target, ACC-kept, times.
+struct Series {
+  std::vector<double> nmi[2], ari[2], acc[2], kept, fit_s, assign_s;
+  bool has_source = true;
+  bool has_kept = true;
+
+  void add(int row, const Set &set, const std::vector<int32_t> &labels) {
+    tdcm_metrics_result r{};
+    bench::check(tdcm_metrics(set.y.data(), labels.data(), set.rows, &r), "metrics");
+    nmi[row].push_back(r.nmi);
+    ari[row].push_back(r.ari);
+    acc[row].push_back(r.acc);
+  }
+};
+
+std::vector<double> diff(const std::vector<double> &a, const std::vector<double> &b) {
+  std::vector<double> d;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d.push_back(a[i] - b[i]);
+  return d;
+}
+
+void print_series(const char *name, const Series &s) {
+  auto row = [&](const char *label, const std::vector<double> &nmi, const std::vector<double> &ari,
+                 const std::vector<double> &acc, const std::string &kept, bool times) {
+    std::printf("%-17s %-7s %-13s %-13s %-13s %-13s", name, label, bench::mean_std(nmi).c_str(),
+                bench::mean_std(ari).c_str(), bench::mean_std(acc).c_str(), kept.c_str());
+    if (times) {
+      std::printf(" %9.3f %10.4f", bench::mean(s.fit_s), bench::mean(s.assign_s));
+    }
+    std::printf("\n");
+  };
+  if (s.has_source) row("source", s.nmi[0], s.ari[0], s.acc[0], "", false);
+  row("target", s.nmi[1], s.ari[1], s.acc[1], s.has_kept ? bench::mean_std(s.kept) : "–", true);
+  if (s.has_source) {
+    row("diff", diff(s.nmi[0], s.nmi[1]), diff(s.ari[0], s.ari[1]), diff(s.acc[0], s.acc[1]), "",
+        false);
+  }
+}
+
+tdcm_model *create(const std::string &params) {
+  tdcm_model *m = nullptr;
+  bench::check(tdcm_create(&m, params.c_str()), "create '" + params + "'");
+  return m;
+}
+
+std::vector<int32_t> assign(tdcm_model *m, const Set &set, double *seconds) {
+  std::vector<int32_t> labels(set.rows);
+  const double t0 = bench::now_s();
+  bench::check(tdcm_assign(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows),
+                           labels.data(), nullptr),
+               "assign");
+  if (seconds) *seconds = bench::now_s() - t0;
+  return labels;
+}
+
+double fit(tdcm_model *m, const Set &set, const int64_t *ids = nullptr) {
+  const double t0 = bench::now_s();
+  bench::check(tdcm_fit(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows),
+                        ids),
+               "fit");
+  return bench::now_s() - t0;
+}
+
+double acc_kept(const Set &src, const std::vector<int32_t> &src_pred, const Set &tgt,
+                const std::vector<int32_t> &tgt_pred) {
+  double v = 0;
+  bench::check(tdcm_metrics_acc_kept(src.y.data(), src_pred.data(), src.rows, tgt.y.data(),
+                                     tgt_pred.data(), tgt.rows, &v),
+               "acc_kept");
+  return v;
+}
+
+void header(const char *what) {
+  std::printf("%-17s %-7s %-13s %-13s %-13s %-13s %9s %10s\n", what, "row", "NMI", "ARI", "ACC",
+              "ACC-kept", "fit s/set", "assign s");
+}
+
+// Target NMI means per K for the closing summary.
+std::map<std::string, std::map<int64_t, double>> summary;
+
+void run_p1(const Options &o, int64_t k) {
+  Series tdcm, transfer, refit;
+  refit.has_source = refit.has_kept = false;
+  for (int64_t seed = 0; seed < o.seeds; ++seed) {
+    const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
+    const std::string common = " k=" + std::to_string(k) + " seed=" + std::to_string(seed);
+
+    tdcm_model *m = create("algo=tdcm" + common + " " + o.params);
+    if (seed == 0 && k == o.ks.front()) bench::print_run_facts(m);
+    tdcm.fit_s.push_back(fit(m, src));
+    const auto s_pred = assign(m, src, nullptr);
+    double t = 0;
+    const auto t_pred = assign(m, tgt, &t);
+    tdcm.assign_s.push_back(t);
+    tdcm.add(0, src, s_pred);
+    tdcm.add(1, tgt, t_pred);
+    tdcm.kept.push_back(acc_kept(src, s_pred, tgt, t_pred));
+    tdcm_destroy(m);
+
+    m = create("algo=kmeans" + common);
+    transfer.fit_s.push_back(fit(m, src));
+    const auto ks_pred = assign(m, src, nullptr);
+    const auto kt_pred = assign(m, tgt, &t);
+    transfer.assign_s.push_back(t);
+    transfer.add(0, src, ks_pred);
+    transfer.add(1, tgt, kt_pred);
+    transfer.kept.push_back(acc_kept(src, ks_pred, tgt, kt_pred));
+    tdcm_destroy(m);
+
+    m = create("algo=kmeans" + common);
+    refit.fit_s.push_back(fit(m, tgt));
+    const auto r_pred = assign(m, tgt, &t);
+    refit.assign_s.push_back(t);
+    refit.add(1, tgt, r_pred);
+    tdcm_destroy(m);
+  }
+  std::printf("\n## P1 K=%lld D=%lld n=%lld s=%g r=%g seeds 0..%lld\n", (long long)k,
+              (long long)o.dim, (long long)o.n, o.spread, o.drift, (long long)o.seeds - 1);
+  header("method");
+  print_series("TDCM", tdcm);
+  print_series("k-means transfer", transfer);
+  print_series("k-means refit", refit);
+  summary["TDCM"][k] = bench::mean(tdcm.nmi[1]);
+  summary["k-means transfer"][k] = bench::mean(transfer.nmi[1]);
+  summary["k-means refit"][k] = bench::mean(refit.nmi[1]);
+  std::fflush(stdout);
+}
+
+void run_p1m(const Options &o, int64_t k) {
+  // Training collection: P1 source sets of seeds 1000..1000+sets-1, tagged by set.
+  Set collection;
+  std::vector<int64_t> ids;
+  for (int64_t i = 0; i < o.sets; ++i) {
+    const auto [src, unused] = make_pair(o, k, static_cast<uint64_t>(1000 + i));
+    collection.x.insert(collection.x.end(), src.x.begin(), src.x.end());
+    collection.y.insert(collection.y.end(), src.y.begin(), src.y.end());
+    ids.insert(ids.end(), static_cast<size_t>(src.rows), 1000 + i);
+    collection.rows += src.rows;
+  }
+  tdcm_model *m = create("algo=tdcm k=" + std::to_string(k) + " seed=0 " + o.params);
+  if (k == o.ks.front()) bench::print_run_facts(m);
+  const double fit_s = fit(m, collection, ids.data());
+
+  Series tdcm, refit;
+  tdcm.has_source = tdcm.has_kept = refit.has_source = refit.has_kept = false;
+  for (int64_t seed = 0; seed < o.seeds; ++seed) {
+    const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
+    double t = 0;
+    tdcm.add(1, tgt, assign(m, tgt, &t));
+    tdcm.assign_s.push_back(t);
+    tdcm.fit_s.push_back(0.0);
+
+    tdcm_model *r = create("algo=kmeans k=" + std::to_string(k) + " seed=" + std::to_string(seed));
+    const double f = fit(r, tgt);
+    const auto pred = assign(r, tgt, &t);
+    refit.fit_s.push_back(f);
+    refit.assign_s.push_back(f + t);  // a refit pays its fit for every set it clusters
+    refit.add(1, tgt, pred);
+    tdcm_destroy(r);
+  }
+  std::printf("\n## P1m K=%lld D=%lld n=%lld: trained once on %lld sets (%.1f s), "
+              "evaluated on P1 targets 0..%lld\n",
+              (long long)k, (long long)o.dim, (long long)o.n, (long long)o.sets, fit_s,
+              (long long)o.seeds - 1);
+  std::printf("(assign s = time to cluster one evaluation set; for the refit, fit + assign)\n");
+  header("method");
+  print_series("TDCM", tdcm);
+  print_series("k-means refit", refit);
+  summary["TDCM"][k] = bench::mean(tdcm.nmi[1]);
+  summary["k-means refit"][k] = bench::mean(refit.nmi[1]);
+  tdcm_destroy(m);
+  std::fflush(stdout);
+}
+
+// Assign time of a fitted model on a large target set (rows rounded to K).
+void run_assign_rows(const Options &o, int64_t k) {
+  Options big = o;
+  big.n = std::max<int64_t>(1, o.assign_rows / k);
+  const auto [src, unused] = make_pair(o, k, 0);
+  const auto [unused2, tgt] = make_pair(big, k, 0);
+  for (const char *algo : {"tdcm", "kmeans"}) {
+    tdcm_model *m = create(std::string("algo=") + algo + " k=" + std::to_string(k) + " seed=0 " +
+                           (std::strcmp(algo, "tdcm") == 0 ? o.params : ""));
+    fit(m, src);
+    double t = 0;
+    assign(m, tgt, nullptr);  // warm-up
+    assign(m, tgt, &t);
+    std::printf("assign of %lld rows x %lld dims, K=%lld, %s: %.4f s\n", (long long)tgt.rows,
+                (long long)o.dim, (long long)k, algo, t);
+    tdcm_destroy(m);
+  }
+}
+
+void usage() {
+  std::printf(
+      "usage: p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds N] [--dim D] [--n N]\n"
+      "                   [--sets M] [--params \"key=value ...\"] [--quick] [--assign-rows N]\n"
+      "  --quick: 3 seeds (and for p1m a collection of 10 sets), for a CPU check\n");
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        usage();
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--protocol") o.protocol = value();
+    else if (a == "--k") o.ks = bench::parse_list(value());
+    else if (a == "--seeds") o.seeds = std::stoll(value());
+    else if (a == "--dim") o.dim = std::stoll(value());
+    else if (a == "--n") o.n = std::stoll(value());
+    else if (a == "--sets") o.sets = std::stoll(value());
+    else if (a == "--params") o.params = value();
+    else if (a == "--assign-rows") o.assign_rows = std::stoll(value());
+    else if (a == "--quick") {
+      o.seeds = 3;
+      o.sets = 10;
+    } else if (a == "--help" || a == "-h") {
+      usage();
+      return 0;
+    } else {
+      usage();
+      return 2;
+    }
+  }
+  if (o.protocol != "p1" && o.protocol != "p1m") {
+    usage();
+    return 2;
+  }
+  std::printf("# protocol %s | K %s | D=%lld | seeds %lld | params \"%s\"\n", o.protocol.c_str(),
+              [&] {
+                std::string s;
+                for (auto k : o.ks) s += (s.empty() ? "" : ",") + std::to_string(k);
+                return s;
+              }().c_str(),
+              (long long)o.dim, (long long)o.seeds, o.params.c_str());
+  const double start = bench::now_s();
+  for (int64_t k : o.ks) {
+    if (o.assign_rows > 0) {
+      run_assign_rows(o, k);
+    } else if (o.protocol == "p1") {
+      run_p1(o, k);
+    } else {
+      run_p1m(o, k);
+    }
+  }
+  if (!summary.empty()) {
+    std::printf("\n## target NMI (mean over seeds)\n%-17s", "method");
+    for (int64_t k : o.ks) std::printf(" K=%-6lld", (long long)k);
+    std::printf("\n");
+    for (const auto &[method, by_k] : summary) {
+      std::printf("%-17s", method.c_str());
+      for (int64_t k : o.ks) std::printf(" %-8.3f", by_k.at(k));
+      std::printf("\n");
+    }
+  }
+  std::printf("# total %.1f s\n", bench::now_s() - start);
+  return 0;
+}

@@ -1,0 +1,288 @@
+/**
+ * @file tdcm.h
+ * @brief libtdcm — transferable deep clustering behind a stable C ABI.
+ *
+ * A model learns how to cluster on a source data set (or a collection of
+ * source data sets) with tdcm_fit(); on a new target data set tdcm_assign()
+ * adapts the cluster centroids to the target in one forward pass and labels
+ * every row. tdcm_adapt() + tdcm_predict() split that into "adapt once, then
+ * label rows as they come".
+ *
+ * Conventions (every function):
+ * - Every function but tdcm_destroy() returns a ::tdcm_status; ::TDCM_OK is 0.
+ *   On failure tdcm_last_error() describes it and the model is unchanged.
+ * - Input matrices are row-major float32, @p n rows of @p d columns; sizes
+ *   are 64-bit. Outputs are allocated by the caller. The library never keeps
+ *   a caller's pointer after a call returns.
+ * - Thread-safety: calls that only read a model (tdcm_assign, tdcm_predict,
+ *   tdcm_save, the getters) may run on one model from many threads at once.
+ *   A call that modifies a model (tdcm_fit, tdcm_adapt,
+ *   tdcm_set_progress_callback) while any other call runs on the same model
+ *   is refused with ::TDCM_ERR_BUSY, and so is a reading call while a
+ *   modifying call runs. Different models are independent.
+ */
+#ifndef TDCM_TDCM_H
+#define TDCM_TDCM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(TDCM_BUILDING_LIBRARY)
+#define TDCM_API __declspec(dllexport)
+#else
+#define TDCM_API __declspec(dllimport)
+#endif
+#else
+#define TDCM_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Version
+ *  The compile-time version of this header; tdcm_version() gives the
+ *  library's at run time.
+ *  @{ */
+#define TDCM_VERSION_MAJOR 0
+#define TDCM_VERSION_MINOR 1
+#define TDCM_VERSION_PATCH 0
+#define TDCM_VERSION_STRING "0.1.0"
+/** @} */
+
+/** Status codes returned by every function except tdcm_destroy(). */
+typedef enum tdcm_status {
+  TDCM_OK = 0,                 /**< Success. */
+  TDCM_ERR_NULL_ARGUMENT = 1,  /**< A required pointer argument was NULL. */
+  TDCM_ERR_INVALID_ARGUMENT = 2, /**< A size or value is out of range (e.g. n < k). */
+  TDCM_ERR_UNKNOWN_PARAMETER = 3, /**< A parameter string names an unknown key. */
+  TDCM_ERR_BAD_PARAMETER = 4,  /**< A parameter value is malformed or out of range. */
+  TDCM_ERR_NON_FINITE = 5,     /**< The input holds NaN or Inf. */
+  TDCM_ERR_SHAPE = 6,          /**< The input dimension differs from the fitted one. */
+  TDCM_ERR_NOT_FITTED = 7,     /**< The model has not been fitted (or loaded). */
+  TDCM_ERR_NOT_ADAPTED = 8,    /**< tdcm_predict() before tdcm_adapt(). */
+  TDCM_ERR_IO = 9,             /**< A file could not be opened, read or written. */
+  TDCM_ERR_BAD_FILE = 10,      /**< A model file is truncated, corrupt or foreign. */
+  TDCM_ERR_UNSUPPORTED_VERSION = 11, /**< A model file of a newer format version. */
+  TDCM_ERR_DEVICE = 12,        /**< The requested device is not available. */
+  TDCM_ERR_BUSY = 13,          /**< The model is in use by a conflicting call. */
+  TDCM_ERR_OUT_OF_MEMORY = 14, /**< An allocation failed. */
+  TDCM_ERR_CANCELLED = 15,     /**< The progress callback asked to stop. */
+  TDCM_ERR_INTERNAL = 16,      /**< An unexpected internal error. */
+  TDCM_ERR_DIVERGED = 17       /**< Training produced a non-finite loss (try a lower lr). */
+} tdcm_status;
+
+/** Opaque model handle. Create with tdcm_create() or tdcm_load(); free with
+ *  tdcm_destroy(). */
+typedef struct tdcm_model tdcm_model;
+
+/** Clustering quality of a labelling against ground truth. */
+typedef struct tdcm_metrics_result {
+  double nmi; /**< Normalized mutual information, arithmetic normalisation. */
+  double ari; /**< Adjusted Rand index. */
+  double acc; /**< Accuracy under the best one-to-one cluster-to-label map. */
+} tdcm_metrics_result;
+
+/** Description of one parameter key, as listed by tdcm_param_info(). All
+ *  strings are owned by the library and live as long as the process. */
+typedef struct tdcm_param_desc {
+  const char *name;          /**< Key, e.g. "k". */
+  const char *type;          /**< "int", "float", "bool", "enum" or "string". */
+  const char *default_value; /**< Default as text. */
+  const char *range;         /**< Allowed values, e.g. "[2, 100000]" or "tdcm|kmeans". */
+  const char *help;          /**< One-line description. */
+} tdcm_param_desc;
+
+/** Progress of tdcm_fit(), reported once per epoch. */
+typedef struct tdcm_progress {
+  int32_t epoch;     /**< Epochs completed so far (1-based). */
+  int32_t epochs;    /**< Total epochs of this fit. */
+  double loss;       /**< Mean total loss of the epoch. */
+  double loss_clu;   /**< Mean clustering term. */
+  double loss_bal;   /**< Mean balance term (before its weight beta). */
+  double loss_orth;  /**< Mean orthogonality term (before its weight gamma). */
+  double elapsed_s;  /**< Seconds since the fit started. */
+} tdcm_progress;
+
+/** Progress callback: called on the fitting thread after each epoch (for
+ *  k-means, after each restart). Return 0 to continue, non-zero to cancel
+ *  the fit, which then fails with ::TDCM_ERR_CANCELLED and leaves the model
+ *  unchanged. It must not call functions on the same model. */
+typedef int (*tdcm_progress_fn)(const tdcm_progress *progress, void *user_data);
+
+/* ------------------------------------------------------------------------ */
+
+/** @return The library's version, e.g. "0.1.0". Static storage; never NULL.
+ *  Thread-safe. */
+TDCM_API const char *tdcm_version(void);
+
+/** @return The message of the last failed call on the calling thread, or ""
+ *  if none. Owned by the library, valid until the next failing call on the
+ *  same thread; never NULL. Thread-local, so thread-safe. */
+TDCM_API const char *tdcm_last_error(void);
+
+/** @return A constant name for a status code, e.g. "TDCM_ERR_SHAPE"; never
+ *  NULL. Thread-safe. */
+TDCM_API const char *tdcm_status_name(tdcm_status status);
+
+/** Number of parameter keys that tdcm_create() accepts.
+ *  @param[out] count Receives the count.
+ *  @return ::TDCM_OK or ::TDCM_ERR_NULL_ARGUMENT. Thread-safe. */
+TDCM_API tdcm_status tdcm_param_count(size_t *count);
+
+/** Description of parameter @p index (0-based, < tdcm_param_count()).
+ *  @param[in] index Which parameter.
+ *  @param[out] desc Receives pointers to library-owned strings.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT or ::TDCM_ERR_INVALID_ARGUMENT.
+ *  Thread-safe. */
+TDCM_API tdcm_status tdcm_param_info(size_t index, tdcm_param_desc *desc);
+
+/** Create an unfitted model.
+ *  @param[out] out Receives the new handle; set to NULL on failure. The
+ *              caller owns it and frees it with tdcm_destroy().
+ *  @param[in] params Space-separated "key=value" pairs (NULL or "" for all
+ *              defaults); see tdcm_param_info() for the keys.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_UNKNOWN_PARAMETER,
+ *          ::TDCM_ERR_BAD_PARAMETER, ::TDCM_ERR_DEVICE. Thread-safe. */
+TDCM_API tdcm_status tdcm_create(tdcm_model **out, const char *params);
+
+/** Free a model. NULL is a no-op. Must not race with other calls on the same
+ *  model. */
+TDCM_API void tdcm_destroy(tdcm_model *model);
+
+/** Install (or with @p fn NULL, remove) the progress callback of tdcm_fit().
+ *  @param[in,out] model The model.
+ *  @param[in] fn Callback or NULL.
+ *  @param[in] user_data Passed back to @p fn unchanged; not owned.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_BUSY. */
+TDCM_API tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress_fn fn,
+                                                void *user_data);
+
+/** Train the model on a source data set, or on a collection of source data
+ *  sets. Replaces any earlier fit and drops adapted centroids.
+ *  @param[in,out] model The model.
+ *  @param[in] x Row-major n x d float32 rows; finite values only.
+ *  @param[in] n Rows (>= k, and >= k in every data set of a collection).
+ *  @param[in] d Columns (>= 1).
+ *  @param[in] set_ids NULL for one data set; otherwise n data-set ids
+ *             (any int64 values; rows with equal ids form one data set). A
+ *             training mini-batch never mixes data sets.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT,
+ *          ::TDCM_ERR_NON_FINITE, ::TDCM_ERR_CANCELLED, ::TDCM_ERR_DIVERGED,
+ *          ::TDCM_ERR_BUSY, ::TDCM_ERR_OUT_OF_MEMORY, ::TDCM_ERR_DEVICE. */
+TDCM_API tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                              const int64_t *set_ids);
+
+/** Cluster a target data set in one forward pass: adapt the centroids to all
+ *  n rows (chunked, bounded memory), then label each row. The model is not
+ *  changed. For k-means the fixed fitted centroids are used.
+ *  @param[in] model A fitted model.
+ *  @param[in] x Row-major n x d float32, d equal to the fitted input dim.
+ *  @param[in] n Rows (>= 1).
+ *  @param[in] d Columns.
+ *  @param[out] labels n cluster ids in [0, k).
+ *  @param[out] probs NULL, or n x k row-major soft assignments (rows sum to 1).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT,
+ *          ::TDCM_ERR_NOT_FITTED, ::TDCM_ERR_SHAPE, ::TDCM_ERR_NON_FINITE,
+ *          ::TDCM_ERR_BUSY, ::TDCM_ERR_OUT_OF_MEMORY. Thread-safe. */
+TDCM_API tdcm_status tdcm_assign(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                                 int32_t *labels, float *probs);
+
+/** Adapt the centroids to a target domain (all n rows) and keep them in the
+ *  model for tdcm_predict(). For k-means: Lloyd iterations on the target
+ *  started from the fitted centroids.
+ *  @return as tdcm_assign() (without outputs). Modifies the model. */
+TDCM_API tdcm_status tdcm_adapt(tdcm_model *model, const float *x, int64_t n, int64_t d);
+
+/** Label rows against the adapted centroids, without adapting again; rows
+ *  are independent, so n may be 1.
+ *  @param[out] labels n cluster ids; @param[out] probs NULL or n x k.
+ *  @return as tdcm_assign(), plus ::TDCM_ERR_NOT_ADAPTED. Thread-safe. */
+TDCM_API tdcm_status tdcm_predict(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                                  int32_t *labels, float *probs);
+
+/** Write the model to @p path: written to a temporary file next to it, then
+ *  renamed, so a good file is never replaced by a partial one.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_NOT_FITTED,
+ *          ::TDCM_ERR_IO, ::TDCM_ERR_BUSY. Thread-safe. */
+TDCM_API tdcm_status tdcm_save(tdcm_model *model, const char *path);
+
+/** Read a model written by tdcm_save(), onto the CPU whatever device trained
+ *  it (pass "device=..." to tdcm_load_with() to choose another).
+ *  @param[out] out Receives a new handle (NULL on failure).
+ *  @param[in] path File to read.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_IO,
+ *          ::TDCM_ERR_BAD_FILE, ::TDCM_ERR_UNSUPPORTED_VERSION. Thread-safe. */
+TDCM_API tdcm_status tdcm_load(tdcm_model **out, const char *path);
+
+/** As tdcm_load(), then override run-time parameters (only "device",
+ *  "threads" and "chunk_rows" may be given).
+ *  @return as tdcm_load(), plus ::TDCM_ERR_UNKNOWN_PARAMETER,
+ *          ::TDCM_ERR_BAD_PARAMETER, ::TDCM_ERR_DEVICE. */
+TDCM_API tdcm_status tdcm_load_with(tdcm_model **out, const char *path, const char *params);
+
+/** @name Getters
+ *  Each writes one property to its out-pointer. They return ::TDCM_OK,
+ *  ::TDCM_ERR_NULL_ARGUMENT or ::TDCM_ERR_BUSY, and are thread-safe.
+ *  Dimensions are 0 before the model is fitted where they depend on data.
+ *  @{ */
+TDCM_API tdcm_status tdcm_get_k(tdcm_model *model, int64_t *k);
+TDCM_API tdcm_status tdcm_get_input_dim(tdcm_model *model, int64_t *dim);
+TDCM_API tdcm_status tdcm_get_embed_dim(tdcm_model *model, int64_t *dim);
+/** Algorithm name, "tdcm" or "kmeans"; library-owned, valid while the model lives. */
+TDCM_API tdcm_status tdcm_get_algorithm(tdcm_model *model, const char **name);
+/** Device the model runs on, e.g. "cpu" or "cuda:0"; library-owned, valid while the model lives. */
+TDCM_API tdcm_status tdcm_get_device(tdcm_model *model, const char **name);
+TDCM_API tdcm_status tdcm_is_fitted(tdcm_model *model, int *fitted);
+TDCM_API tdcm_status tdcm_is_adapted(tdcm_model *model, int *adapted);
+/** The model's full parameter string (every key, canonical form), copied
+ *  into @p buf of @p capacity bytes including the terminating NUL.
+ *  @param[out] needed If not NULL, receives the bytes needed, NUL included.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT
+ *          (buffer too small; @p needed is still set). */
+TDCM_API tdcm_status tdcm_get_params(tdcm_model *model, char *buf, size_t capacity,
+                                     size_t *needed);
+/** @} */
+
+/** Clustering quality of @p pred against ground truth @p truth (both n
+ *  labels, any non-negative int32 values; the number of clusters may differ
+ *  from the number of classes).
+ *  @param[out] out NMI, ARI and ACC (Hungarian matching).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT.
+ *  Thread-safe. */
+TDCM_API tdcm_status tdcm_metrics(const int32_t *truth, const int32_t *pred, int64_t n,
+                                  tdcm_metrics_result *out);
+
+/** ACC-kept: the cluster-to-label map is found once (Hungarian) on the
+ *  source labelling and then applied unchanged to the target labelling. It
+ *  measures whether cluster identities survive a transfer.
+ *  @param[out] acc_kept Accuracy of the target under the source's map.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT.
+ *  Thread-safe. */
+TDCM_API tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth,
+                                           const int32_t *source_pred, int64_t n_source,
+                                           const int32_t *target_truth,
+                                           const int32_t *target_pred, int64_t n_target,
+                                           double *acc_kept);
+
+/** Generate one data set pair of protocol P1 ("synth-drift"): K Gaussian
+ *  clusters with random full covariances, and a target whose centers moved.
+ *  Each set has k * n_per_cluster rows of d columns, shuffled.
+ *  @param[in] k Clusters (>= 1). @param[in] d Dimension (>= 1).
+ *  @param[in] n_per_cluster Rows per cluster (>= 1).
+ *  @param[in] seed Generator seed. @param[in] spread Center spread s (> 0).
+ *  @param[in] drift Drift ratio r (>= 0).
+ *  @param[out] source_x, target_x k*n_per_cluster*d floats each (either may be NULL).
+ *  @param[out] source_y, target_y k*n_per_cluster labels each (either may be NULL).
+ *  @return ::TDCM_OK, ::TDCM_ERR_INVALID_ARGUMENT. Thread-safe. */
+TDCM_API tdcm_status tdcm_synth_drift(int64_t k, int64_t d, int64_t n_per_cluster,
+                                      uint64_t seed, double spread, double drift,
+                                      float *source_x, int32_t *source_y, float *target_x,
+                                      int32_t *target_y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TDCM_TDCM_H */

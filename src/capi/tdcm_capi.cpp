@@ -1,0 +1,368 @@
+// The ABI boundary: checks handles, pointers, sizes and finite values, turns
+// every exception into a status and a thread-local message, and enforces the
+// one-writer-or-many-readers rule per model with TDCM_ERR_BUSY.
+#include <c10/util/Exception.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <new>
+#include <shared_mutex>
+#include <string>
+
+#include "core/errors.h"
+#include "core/model.h"
+#include "core/params.h"
+#include "core/runtime.h"
+#include "data/synth.h"
+#include "metrics/metrics.h"
+#include "tdcm/tdcm.h"
+
+struct tdcm_model {
+  explicit tdcm_model(tdcm::Model m)
+      : model(std::move(m)),
+        algorithm(model.params().algo),
+        device(tdcm::device_name(model.device())) {}
+
+  tdcm::Model model;
+  const std::string algorithm;
+  const std::string device;
+  tdcm_progress_fn progress = nullptr;
+  void *progress_user = nullptr;
+  std::shared_mutex lock;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+tdcm_status set_error(tdcm_status status, const std::string &message) {
+  last_error = message;
+  return status;
+}
+
+tdcm_status from_torch(const c10::Error &e) {
+  const std::string what = e.what_without_backtrace();
+  if (what.find("out of memory") != std::string::npos) {
+    return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory: " + what);
+  }
+  return set_error(TDCM_ERR_INTERNAL, "LibTorch error: " + what);
+}
+
+void require(const void *p, const char *name) {
+  if (p == nullptr) {
+    tdcm::fail(TDCM_ERR_NULL_ARGUMENT, std::string("argument '") + name + "' is NULL");
+  }
+}
+
+// Rows and columns in range, and every value finite.
+void check_matrix(const float *x, int64_t n, int64_t d) {
+  require(x, "x");
+  if (n < 1) tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n must be at least 1, got " + std::to_string(n));
+  if (d < 1) tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "d must be at least 1, got " + std::to_string(d));
+  if (n > std::numeric_limits<int64_t>::max() / d / static_cast<int64_t>(sizeof(float))) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n x d is too large");
+  }
+  const int64_t total = n * d;
+  for (int64_t i = 0; i < total; ++i) {
+    if (!std::isfinite(x[i])) {
+      tdcm::fail(TDCM_ERR_NON_FINITE, "input holds a non-finite value at row " +
+                                          std::to_string(i / d) + ", column " +
+                                          std::to_string(i % d));
+    }
+  }
+}
+
+// Scoped locks that refuse instead of waiting: a conflicting call is BUSY.
+class ReadLock {
+ public:
+  explicit ReadLock(tdcm_model *m) : m_(m) {
+    if (!m_->lock.try_lock_shared()) {
+      tdcm::fail(TDCM_ERR_BUSY, "the model is being modified by another call");
+    }
+  }
+  ~ReadLock() { m_->lock.unlock_shared(); }
+  ReadLock(const ReadLock &) = delete;
+  ReadLock &operator=(const ReadLock &) = delete;
+
+ private:
+  tdcm_model *m_;
+};
+
+class WriteLock {
+ public:
+  explicit WriteLock(tdcm_model *m) : m_(m) {
+    if (!m_->lock.try_lock()) tdcm::fail(TDCM_ERR_BUSY, "the model is in use by another call");
+  }
+  ~WriteLock() { m_->lock.unlock(); }
+  WriteLock(const WriteLock &) = delete;
+  WriteLock &operator=(const WriteLock &) = delete;
+
+ private:
+  tdcm_model *m_;
+};
+
+}  // namespace
+
+// Every extern "C" body sits in one BEGIN/END pair: no exception crosses the ABI.
+#define TDCM_API_BEGIN try {
+#define TDCM_API_END                                                     \
+  }                                                                      \
+  catch (const tdcm::Error &e) {                                         \
+    return set_error(e.status(), e.what());                              \
+  }                                                                      \
+  catch (const c10::Error &e) {                                          \
+    return from_torch(e);                                                \
+  }                                                                      \
+  catch (const std::bad_alloc &) {                                       \
+    return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory");           \
+  }                                                                      \
+  catch (const std::exception &e) {                                      \
+    return set_error(TDCM_ERR_INTERNAL, e.what());                       \
+  }                                                                      \
+  catch (...) {                                                          \
+    return set_error(TDCM_ERR_INTERNAL, "unknown internal error");       \
+  }                                                                      \
+  return TDCM_OK;
+
+extern "C" {
+
+const char *tdcm_version(void) { return TDCM_VERSION_STRING; }
+
+const char *tdcm_last_error(void) { return last_error.c_str(); }
+
+const char *tdcm_status_name(tdcm_status status) {
+  switch (status) {
+    case TDCM_OK: return "TDCM_OK";
+    case TDCM_ERR_NULL_ARGUMENT: return "TDCM_ERR_NULL_ARGUMENT";
+    case TDCM_ERR_INVALID_ARGUMENT: return "TDCM_ERR_INVALID_ARGUMENT";
+    case TDCM_ERR_UNKNOWN_PARAMETER: return "TDCM_ERR_UNKNOWN_PARAMETER";
+    case TDCM_ERR_BAD_PARAMETER: return "TDCM_ERR_BAD_PARAMETER";
+    case TDCM_ERR_NON_FINITE: return "TDCM_ERR_NON_FINITE";
+    case TDCM_ERR_SHAPE: return "TDCM_ERR_SHAPE";
+    case TDCM_ERR_NOT_FITTED: return "TDCM_ERR_NOT_FITTED";
+    case TDCM_ERR_NOT_ADAPTED: return "TDCM_ERR_NOT_ADAPTED";
+    case TDCM_ERR_IO: return "TDCM_ERR_IO";
+    case TDCM_ERR_BAD_FILE: return "TDCM_ERR_BAD_FILE";
+    case TDCM_ERR_UNSUPPORTED_VERSION: return "TDCM_ERR_UNSUPPORTED_VERSION";
+    case TDCM_ERR_DEVICE: return "TDCM_ERR_DEVICE";
+    case TDCM_ERR_BUSY: return "TDCM_ERR_BUSY";
+    case TDCM_ERR_OUT_OF_MEMORY: return "TDCM_ERR_OUT_OF_MEMORY";
+    case TDCM_ERR_CANCELLED: return "TDCM_ERR_CANCELLED";
+    case TDCM_ERR_INTERNAL: return "TDCM_ERR_INTERNAL";
+    case TDCM_ERR_DIVERGED: return "TDCM_ERR_DIVERGED";
+  }
+  return "TDCM_ERR_UNKNOWN_STATUS";
+}
+
+tdcm_status tdcm_param_count(size_t *count) {
+  TDCM_API_BEGIN
+  require(count, "count");
+  *count = tdcm::param_table().size();
+  TDCM_API_END
+}
+
+tdcm_status tdcm_param_info(size_t index, tdcm_param_desc *desc) {
+  TDCM_API_BEGIN
+  require(desc, "desc");
+  const auto &table = tdcm::param_table();
+  if (index >= table.size()) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "parameter index " + std::to_string(index) +
+                                              " is out of range (count " +
+                                              std::to_string(table.size()) + ")");
+  }
+  const tdcm::ParamSpec &s = table[index];
+  *desc = tdcm_param_desc{s.name, s.type, s.default_value, s.range, s.help};
+  TDCM_API_END
+}
+
+tdcm_status tdcm_create(tdcm_model **out, const char *params) {
+  TDCM_API_BEGIN
+  require(out, "out");
+  *out = nullptr;
+  *out = new tdcm_model(tdcm::Model(tdcm::parse_params(params)));
+  TDCM_API_END
+}
+
+void tdcm_destroy(tdcm_model *model) { delete model; }
+
+tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress_fn fn, void *user_data) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  WriteLock lock(model);
+  model->progress = fn;
+  model->progress_user = user_data;
+  TDCM_API_END
+}
+
+tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                     const int64_t *set_ids) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  check_matrix(x, n, d);
+  WriteLock lock(model);
+  const tdcm::Params &params = model->model.params();
+  tdcm::apply_threads(params.threads, params.algo == "tdcm" ? tdcm::Work::Training
+                                                           : tdcm::Work::Inference);
+  tdcm::ProgressFn progress;
+  if (model->progress != nullptr) {
+    progress = [model](const tdcm_progress &p) {
+      return model->progress(&p, model->progress_user) == 0;
+    };
+  }
+  model->model.fit(x, n, d, set_ids, progress);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_assign(tdcm_model *model, const float *x, int64_t n, int64_t d, int32_t *labels,
+                        float *probs) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(labels, "labels");
+  check_matrix(x, n, d);
+  ReadLock lock(model);
+  tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
+  model->model.assign(x, n, d, labels, probs);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_adapt(tdcm_model *model, const float *x, int64_t n, int64_t d) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  check_matrix(x, n, d);
+  WriteLock lock(model);
+  tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
+  model->model.adapt(x, n, d);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_predict(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                         int32_t *labels, float *probs) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(labels, "labels");
+  check_matrix(x, n, d);
+  ReadLock lock(model);
+  tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
+  model->model.predict(x, n, d, labels, probs);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_save(tdcm_model *model, const char *path) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(path, "path");
+  ReadLock lock(model);
+  model->model.save(path);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_load_with(tdcm_model **out, const char *path, const char *params) {
+  TDCM_API_BEGIN
+  require(out, "out");
+  *out = nullptr;
+  require(path, "path");
+  *out = new tdcm_model(tdcm::Model::load(path, params));
+  TDCM_API_END
+}
+
+tdcm_status tdcm_load(tdcm_model **out, const char *path) {
+  return tdcm_load_with(out, path, nullptr);
+}
+
+#define TDCM_GETTER(name, type, expr) \
+  tdcm_status name(tdcm_model *model, type value) { \
+    TDCM_API_BEGIN                                  \
+    require(model, "model");                        \
+    require(value, #name);                          \
+    ReadLock lock(model);                           \
+    *value = (expr);                                \
+    TDCM_API_END                                    \
+  }
+
+TDCM_GETTER(tdcm_get_k, int64_t *, model->model.params().k)
+TDCM_GETTER(tdcm_get_input_dim, int64_t *, model->model.input_dim())
+TDCM_GETTER(tdcm_get_embed_dim, int64_t *, model->model.embed_dim())
+TDCM_GETTER(tdcm_get_algorithm, const char **, model->algorithm.c_str())
+TDCM_GETTER(tdcm_get_device, const char **, model->device.c_str())
+TDCM_GETTER(tdcm_is_fitted, int *, model->model.fitted() ? 1 : 0)
+TDCM_GETTER(tdcm_is_adapted, int *, model->model.adapted() ? 1 : 0)
+
+#undef TDCM_GETTER
+
+tdcm_status tdcm_get_params(tdcm_model *model, char *buf, size_t capacity, size_t *needed) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  ReadLock lock(model);
+  const std::string text = tdcm::to_string(model->model.params());
+  if (needed != nullptr) *needed = text.size() + 1;
+  if (capacity < text.size() + 1) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "buffer of " + std::to_string(capacity) +
+                                              " bytes is too small; " +
+                                              std::to_string(text.size() + 1) + " needed");
+  }
+  require(buf, "buf");
+  std::memcpy(buf, text.c_str(), text.size() + 1);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_metrics(const int32_t *truth, const int32_t *pred, int64_t n,
+                         tdcm_metrics_result *out) {
+  TDCM_API_BEGIN
+  require(truth, "truth");
+  require(pred, "pred");
+  require(out, "out");
+  if (n < 1) tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n must be at least 1");
+  try {
+    const tdcm::metrics::Scores s = tdcm::metrics::evaluate(truth, pred, n);
+    *out = tdcm_metrics_result{s.nmi, s.ari, s.acc};
+  } catch (const std::invalid_argument &e) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, e.what());
+  }
+  TDCM_API_END
+}
+
+tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth, const int32_t *source_pred,
+                                  int64_t n_source, const int32_t *target_truth,
+                                  const int32_t *target_pred, int64_t n_target,
+                                  double *acc_kept) {
+  TDCM_API_BEGIN
+  require(source_truth, "source_truth");
+  require(source_pred, "source_pred");
+  require(target_truth, "target_truth");
+  require(target_pred, "target_pred");
+  require(acc_kept, "acc_kept");
+  if (n_source < 1 || n_target < 1) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n_source and n_target must be at least 1");
+  }
+  try {
+    *acc_kept = tdcm::metrics::acc_kept(source_truth, source_pred, n_source, target_truth,
+                                        target_pred, n_target);
+  } catch (const std::invalid_argument &e) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, e.what());
+  }
+  TDCM_API_END
+}
+
+tdcm_status tdcm_synth_drift(int64_t k, int64_t d, int64_t n_per_cluster, uint64_t seed,
+                             double spread, double drift, float *source_x, int32_t *source_y,
+                             float *target_x, int32_t *target_y) {
+  TDCM_API_BEGIN
+  if (k < 1 || d < 1 || n_per_cluster < 1 || !(spread > 0) || !(drift >= 0) ||
+      !std::isfinite(spread) || !std::isfinite(drift)) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT,
+               "synth_drift needs k, d, n_per_cluster >= 1, spread > 0 and drift >= 0");
+  }
+  tdcm::data::DriftSpec spec{k, d, n_per_cluster, seed, spread, drift};
+  const tdcm::data::DriftPair pair = tdcm::data::make_drift_pair(spec);
+  auto copy = [](const auto &from, auto *to) {
+    if (to != nullptr) std::copy(from.begin(), from.end(), to);
+  };
+  copy(pair.source.x, source_x);
+  copy(pair.source.y, source_y);
+  copy(pair.target.x, target_x);
+  copy(pair.target.y, target_y);
+  TDCM_API_END
+}
+
+}  // extern "C"

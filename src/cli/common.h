@@ -1,0 +1,88 @@
+// Helpers shared by the tdcm subcommands: library calls, data loading, output.
+#pragma once
+
+#include <tdcm/tdcm.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tdcm::cli {
+
+// A failed library call; what() is tdcm_last_error(). The command exits 1.
+class LibraryError : public std::runtime_error {
+ public:
+  LibraryError(tdcm_status status, const std::string &message)
+      : std::runtime_error(message), status_(status) {}
+  tdcm_status status() const { return status_; }
+
+ private:
+  tdcm_status status_;
+};
+
+// Throws LibraryError unless status is TDCM_OK.
+void check(tdcm_status status);
+
+struct ModelDeleter {
+  void operator()(tdcm_model *model) const { tdcm_destroy(model); }
+};
+using ModelPtr = std::unique_ptr<tdcm_model, ModelDeleter>;
+
+ModelPtr create_model(const std::string &params);
+ModelPtr load_model(const std::string &path);
+int64_t model_k(tdcm_model *model);
+std::string model_params(tdcm_model *model);
+// The value of one key in a "key=value key=value" string, or "" if absent.
+std::string param_value(const std::string &params, const std::string &key);
+
+// A data matrix with its optional label and data-set id columns pulled out.
+struct Dataset {
+  std::vector<float> x;  // n x d, row-major
+  int64_t n = 0;
+  int64_t d = 0;
+  std::vector<int32_t> labels;   // n, or empty without a label column
+  std::vector<int64_t> set_ids;  // n, or empty without a set column
+};
+
+// Reads a CSV or .npy matrix. label_column and set_column are 0-based
+// indices into the file's columns, -1 for none or -2 for the last column;
+// their values must be integers (labels non-negative). Throws
+// std::runtime_error naming the file.
+Dataset load_dataset(const std::string &path, int label_column = -1, int set_column = -1);
+
+// Reads the first column of a CSV file of integer labels (an optional
+// header is skipped), e.g. a labels file written by `tdcm assign`.
+std::vector<int32_t> load_labels(const std::string &path);
+
+tdcm_metrics_result compute_metrics(const std::vector<int32_t> &truth,
+                                    const std::vector<int32_t> &pred);
+// "NMI 0.9123  ARI 0.8765  ACC 0.9500"
+std::string format_metrics(const tdcm_metrics_result &m);
+
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+// printf into a std::string.
+std::string strprintf(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+// Number of characters (UTF-8 code points) of s, for aligning columns.
+size_t display_width(const std::string &s);
+// s padded with spaces on the right to `width` characters.
+std::string pad_right(const std::string &s, size_t width);
+
+// Prints rows as aligned columns separated by two spaces; the last column is
+// not padded.
+void print_table(const std::vector<std::vector<std::string>> &rows);
+
+}  // namespace tdcm::cli

@@ -1,0 +1,145 @@
+#include "core/kmeans.h"
+
+#include <cmath>
+
+#include "core/errors.h"
+
+namespace tdcm {
+namespace {
+
+// Mean per-feature variance of the set, the scale of scikit-learn's tolerance.
+double mean_variance(const RowSource &rows) {
+  at::Tensor sum, sum_sq;
+  for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+    const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s)).to(at::kDouble);
+    sum = sum.defined() ? sum + x.sum(0) : x.sum(0);
+    sum_sq = sum_sq.defined() ? sum_sq + x.pow(2).sum(0) : x.pow(2).sum(0);
+  }
+  const double n = static_cast<double>(rows.rows);
+  return (sum_sq / n - (sum / n).pow(2)).mean().item<double>();
+}
+
+// Index of the row where the cumulative weight first reaches `target`.
+int64_t weighted_pick(const at::Tensor &weights, double target) {
+  const at::Tensor cumulative = weights.to(at::kDouble).cumsum(0);
+  const at::Tensor t = at::full({1}, target, cumulative.options());
+  const int64_t idx = at::searchsorted(cumulative, t).item<int64_t>();
+  return std::min(idx, weights.size(0) - 1);
+}
+
+at::Tensor gather_rows(const RowSource &rows, const std::vector<int64_t> &indices) {
+  std::vector<at::Tensor> picked;
+  for (int64_t i : indices) picked.push_back(rows.chunk(i, 1));
+  return at::cat(picked);
+}
+
+}  // namespace
+
+at::Tensor squared_distances(const at::Tensor &x, const at::Tensor &c) {
+  const at::Tensor xx = x.pow(2).sum(1, true);
+  const at::Tensor cc = c.pow(2).sum(1).unsqueeze(0);
+  return (xx - 2.0 * x.mm(c.t()) + cc).clamp_min(0.0);
+}
+
+at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen) {
+  const int64_t n = rows.rows;
+  const int64_t trials = 2 + static_cast<int64_t>(std::log(static_cast<double>(k)));
+  auto uniform = [&] { return at::rand({1}, gen, at::kDouble).item<double>(); };
+
+  std::vector<int64_t> chosen{std::min(static_cast<int64_t>(uniform() * n), n - 1)};
+  at::Tensor centers = gather_rows(rows, chosen);
+  // Closest squared distance of every row to the chosen centers.
+  std::vector<at::Tensor> parts;
+  for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+    parts.push_back(squared_distances(rows.chunk(s, std::min(rows.chunk_rows, n - s)), centers)
+                        .squeeze(1));
+  }
+  at::Tensor closest = at::cat(parts);
+
+  for (int64_t c = 1; c < k; ++c) {
+    const double total = closest.sum().item<double>();
+    std::vector<int64_t> candidates;
+    for (int64_t t = 0; t < trials; ++t) {
+      candidates.push_back(total > 0 ? weighted_pick(closest, uniform() * total)
+                                     : std::min(static_cast<int64_t>(uniform() * n), n - 1));
+    }
+    const at::Tensor cand = gather_rows(rows, candidates);
+    // Potential of each candidate: the summed closest distance if it were added.
+    at::Tensor best_closest;
+    double best_potential = 0;
+    int64_t best = 0;
+    std::vector<at::Tensor> new_closest(candidates.size());
+    at::Tensor potentials = at::zeros({trials}, closest.options().dtype(at::kDouble));
+    std::vector<at::Tensor> chunks;
+    for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+      const int64_t len = std::min(rows.chunk_rows, n - s);
+      const at::Tensor d = at::minimum(squared_distances(rows.chunk(s, len), cand),
+                                       closest.narrow(0, s, len).unsqueeze(1));  // len x trials
+      potentials += d.to(at::kDouble).sum(0);
+      chunks.push_back(d);
+    }
+    const at::Tensor all = at::cat(chunks);
+    for (int64_t t = 0; t < trials; ++t) {
+      const double p = potentials[t].item<double>();
+      if (t == 0 || p < best_potential) {
+        best_potential = p;
+        best = t;
+      }
+    }
+    best_closest = all.select(1, best).contiguous();
+    closest = best_closest;
+    chosen.push_back(candidates[static_cast<size_t>(best)]);
+    centers = at::cat({centers, cand.narrow(0, best, 1)});
+  }
+  return centers;
+}
+
+KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_iter, double tol) {
+  const int64_t n = rows.rows;
+  const int64_t k = init.size(0);
+  const double threshold = tol * mean_variance(rows);
+  KMeansResult r;
+  r.centroids = init.clone();
+  for (int64_t it = 1; it <= max_iter; ++it) {
+    at::Tensor sums = at::zeros_like(r.centroids);
+    at::Tensor counts = at::zeros({k}, r.centroids.options());
+    for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+      const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
+      const at::Tensor nearest = squared_distances(x, r.centroids).argmin(1);
+      sums.index_add_(0, nearest, x);
+      counts.index_add_(0, nearest, at::ones({x.size(0)}, x.options()));
+    }
+    // An empty cluster keeps its centroid.
+    const at::Tensor nonempty = counts > 0;
+    const at::Tensor updated =
+        at::where(nonempty.unsqueeze(1), sums / counts.clamp_min(1).unsqueeze(1), r.centroids);
+    const double shift = (updated - r.centroids).pow(2).sum().item<double>();
+    r.centroids = updated;
+    r.iterations = it;
+    if (shift <= threshold) break;
+  }
+  double inertia = 0;
+  for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+    const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
+    inertia += std::get<0>(squared_distances(x, r.centroids).min(1)).to(at::kDouble).sum()
+                   .item<double>();
+  }
+  r.inertia = inertia;
+  return r;
+}
+
+KMeansResult kmeans_fit(const RowSource &rows, const KMeansOptions &options, at::Generator &gen,
+                        const std::function<bool(int64_t)> &after_restart) {
+  KMeansResult best;
+  for (int64_t i = 0; i < options.n_init; ++i) {
+    const at::Tensor init = kmeans_plus_plus(rows, options.k, gen);
+    KMeansResult r = lloyd(rows, init, options.max_iter, options.tol);
+    if (i == 0 || r.inertia < best.inertia) best = r;
+    if (after_restart && !after_restart(i)) {
+      fail(TDCM_ERR_CANCELLED, "fit cancelled by the progress callback");
+    }
+  }
+  return best;
+}
+
+}  // namespace tdcm

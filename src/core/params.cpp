@@ -1,0 +1,245 @@
+#include "core/params.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "core/errors.h"
+
+namespace tdcm {
+namespace {
+
+[[noreturn]] void bad_value(const std::string &key, const std::string &value,
+                            const std::string &why) {
+  fail(TDCM_ERR_BAD_PARAMETER,
+       "parameter '" + key + "': invalid value '" + value + "' (" + why + ")");
+}
+
+int64_t parse_int(const std::string &key, const std::string &value, int64_t lo, int64_t hi) {
+  errno = 0;
+  char *end = nullptr;
+  const long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno == ERANGE) bad_value(key, value, "expected an integer");
+  if (v < lo || v > hi) {
+    bad_value(key, value, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return v;
+}
+
+uint64_t parse_seed(const std::string &key, const std::string &value) {
+  errno = 0;
+  char *end = nullptr;
+  if (value.empty() || value[0] == '-') bad_value(key, value, "expected a non-negative integer");
+  const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) bad_value(key, value, "expected a non-negative integer");
+  return v;
+}
+
+// Open or closed bounds: (lo, hi] etc. are expressed by the flags.
+double parse_real(const std::string &key, const std::string &value, double lo, bool lo_open,
+                  double hi) {
+  errno = 0;
+  char *end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
+    bad_value(key, value, "expected a finite number");
+  }
+  if ((lo_open ? v <= lo : v < lo) || v > hi) {
+    std::ostringstream r;
+    r << "must be in " << (lo_open ? "(" : "[") << lo << ", " << hi << "]";
+    bad_value(key, value, r.str());
+  }
+  return v;
+}
+
+bool parse_bool(const std::string &key, const std::string &value) {
+  if (value == "true" || value == "1" || value == "yes" || value == "on") return true;
+  if (value == "false" || value == "0" || value == "no" || value == "off") return false;
+  bad_value(key, value, "expected true or false");
+}
+
+std::string parse_choice(const std::string &key, const std::string &value,
+                         std::initializer_list<const char *> choices) {
+  for (const char *c : choices) {
+    if (value == c) return value;
+  }
+  std::string all;
+  for (const char *c : choices) all += (all.empty() ? "" : "|") + std::string(c);
+  bad_value(key, value, "expected one of " + all);
+}
+
+std::string parse_device(const std::string &key, const std::string &value) {
+  if (value == "auto" || value == "cpu" || value == "cuda") return value;
+  if (value.rfind("cuda:", 0) == 0) {
+    parse_int(key, value.substr(5), 0, 1023);
+    return value;
+  }
+  bad_value(key, value, "expected auto, cpu, cuda or cuda:N");
+}
+
+std::string format_real(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  // Shortest text that reads back to the same double.
+  for (int p = 1; p <= 17; ++p) {
+    std::ostringstream t;
+    t.precision(p);
+    t << v;
+    if (std::strtod(t.str().c_str(), nullptr) == v) return t.str();
+  }
+  return s.str();
+}
+
+struct Entry {
+  ParamSpec spec;
+  std::function<void(Params &, const std::string &)> set;
+  std::function<std::string(const Params &)> get;
+};
+
+constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
+
+#define TDCM_INT(field, lo, hi)                                                       \
+  [](Params &p, const std::string &v) { p.field = parse_int(#field, v, lo, hi); }, \
+      [](const Params &p) { return std::to_string(p.field); }
+#define TDCM_REAL(field, lo, lo_open, hi)                                                       \
+  [](Params &p, const std::string &v) { p.field = parse_real(#field, v, lo, lo_open, hi); }, \
+      [](const Params &p) { return format_real(p.field); }
+#define TDCM_BOOL(field)                                                          \
+  [](Params &p, const std::string &v) { p.field = parse_bool(#field, v); },    \
+      [](const Params &p) { return std::string(p.field ? "true" : "false"); }
+
+const std::vector<Entry> &entries() {
+  static const std::vector<Entry> table = {
+      {{"algo", "enum", "tdcm", "tdcm|kmeans", "clustering algorithm"},
+       [](Params &p, const std::string &v) { p.algo = parse_choice("algo", v, {"tdcm", "kmeans"}); },
+       [](const Params &p) { return p.algo; }},
+      {{"k", "int", "5", "[1, 2147483647]", "number of clusters K"}, TDCM_INT(k, 1, kMaxInt)},
+      {{"embed_dim", "int", "16", "[1, 65536]", "embedding width b (must be >= k)"},
+       TDCM_INT(embed_dim, 1, 65536)},
+      {{"hidden", "int", "128", "[1, 65536]", "width of the encoder's two hidden layers"},
+       TDCM_INT(hidden, 1, 65536)},
+      {{"blocks", "int", "4", "[1, 64]", "number of centroid-updating blocks L"},
+       TDCM_INT(blocks, 1, 64)},
+      {{"tau", "float", "1", "(0, 1e6]", "temperature of the score and the soft assignment"},
+       TDCM_REAL(tau, 0.0, true, 1e6)},
+      {{"activation", "enum", "leaky_relu", "leaky_relu|relu",
+        "score activation sigma (LeakyReLU slope 0.2)"},
+       [](Params &p, const std::string &v) {
+         p.activation = parse_choice("activation", v, {"leaky_relu", "relu"});
+       },
+       [](const Params &p) { return p.activation; }},
+      {{"share_blocks", "bool", "true", "true|false",
+        "all blocks share one (W_Q, W_K) pair; false gives each block its own"},
+       TDCM_BOOL(share_blocks)},
+      {{"beta", "float", "1", "[0, 1e6]", "weight of the balance term (0 = variant E)"},
+       TDCM_REAL(beta, 0.0, false, 1e6)},
+      {{"gamma", "float", "1", "[0, 1e6]", "weight of the orthogonality penalty (0 = variant O)"},
+       TDCM_REAL(gamma, 0.0, false, 1e6)},
+      {{"symmetric", "bool", "true", "true|false",
+        "W = (A + A^T)/2 exactly symmetric; false uses A directly (variant R)"},
+       TDCM_BOOL(symmetric)},
+      {{"lr", "float", "0.005", "(0, 10]", "Adam learning rate"}, TDCM_REAL(lr, 0.0, true, 10.0)},
+      {{"weight_decay", "float", "0.0005", "[0, 10]", "Adam weight decay (L2)"},
+       TDCM_REAL(weight_decay, 0.0, false, 10.0)},
+      {{"epochs", "int", "100", "[0, 1000000]", "training epochs (0 = untrained network)"},
+       TDCM_INT(epochs, 0, 1000000)},
+      {{"batch_size", "int", "256", "[1, 2147483647]", "mini-batch rows (never mixing data sets)"},
+       TDCM_INT(batch_size, 1, kMaxInt)},
+      {{"seed", "int", "0", "[0, 2^64-1]", "seed of initialisation, shuffling and k-means++"},
+       [](Params &p, const std::string &v) { p.seed = parse_seed("seed", v); },
+       [](const Params &p) { return std::to_string(p.seed); }},
+      {{"device", "enum", "auto", "auto|cpu|cuda|cuda:N",
+        "where to compute; auto = first CUDA device if any, else cpu"},
+       [](Params &p, const std::string &v) { p.device = parse_device("device", v); },
+       [](const Params &p) { return p.device; }},
+      {{"threads", "int", "0", "[0, 1024]", "CPU threads (0 = auto: training on 1, inference and k-means on all cores)"},
+       TDCM_INT(threads, 0, 1024)},
+      {{"chunk_rows", "int", "65536", "[1, 2147483647]",
+        "rows per chunk at inference (bounds memory; result is the same)"},
+       TDCM_INT(chunk_rows, 1, kMaxInt)},
+      {{"standardize", "bool", "false", "true|false",
+        "scale input columns by the source's mean and std (stored in the model)"},
+       TDCM_BOOL(standardize)},
+      {{"n_init", "int", "10", "[1, 10000]", "k-means: restarts (best inertia kept)"},
+       TDCM_INT(n_init, 1, 10000)},
+      {{"max_iter", "int", "300", "[1, 1000000]", "k-means: Lloyd iterations per restart"},
+       TDCM_INT(max_iter, 1, 1000000)},
+      {{"tol", "float", "0.0001", "[0, 1]",
+        "k-means: stop when the centroid shift <= tol x mean feature variance"},
+       TDCM_REAL(tol, 0.0, false, 1.0)},
+  };
+  return table;
+}
+
+#undef TDCM_INT
+#undef TDCM_REAL
+#undef TDCM_BOOL
+
+const Entry *find_entry(const std::string &key) {
+  for (const Entry &e : entries()) {
+    if (key == e.spec.name) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<ParamSpec> &param_table() {
+  static const std::vector<ParamSpec> specs = [] {
+    std::vector<ParamSpec> s;
+    for (const Entry &e : entries()) s.push_back(e.spec);
+    return s;
+  }();
+  return specs;
+}
+
+Params parse_params(const char *text, const Params &base) {
+  Params p = base;
+  if (text == nullptr) return p;
+  std::istringstream in(text);
+  std::string token;
+  std::set<std::string> seen;
+  while (in >> token) {
+    const auto eq = token.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      fail(TDCM_ERR_BAD_PARAMETER, "parameter '" + token + "': expected key=value");
+    }
+    const std::string key = token.substr(0, eq);
+    const std::string value = token.substr(eq + 1);
+    const Entry *e = find_entry(key);
+    if (e == nullptr) {
+      fail(TDCM_ERR_UNKNOWN_PARAMETER,
+           "unknown parameter '" + key + "' (tdcm_param_info lists the keys)");
+    }
+    if (!seen.insert(key).second) {
+      fail(TDCM_ERR_BAD_PARAMETER, "parameter '" + key + "' given twice");
+    }
+    e->set(p, value);
+  }
+  if (p.algo == "tdcm" && p.embed_dim < p.k) {
+    fail(TDCM_ERR_BAD_PARAMETER, "parameter 'embed_dim': " + std::to_string(p.embed_dim) +
+                                     " is smaller than k=" + std::to_string(p.k) +
+                                     " (the initial centroids are the first k rows of I_b)");
+  }
+  return p;
+}
+
+std::string to_string(const Params &params) {
+  std::string out;
+  for (const Entry &e : entries()) {
+    if (!out.empty()) out += ' ';
+    out += std::string(e.spec.name) + "=" + e.get(params);
+  }
+  return out;
+}
+
+bool is_runtime_param(const std::string &key) {
+  return key == "device" || key == "threads" || key == "chunk_rows";
+}
+
+}  // namespace tdcm

@@ -1,0 +1,60 @@
+// Model parameters: one table of keys drives parsing, validation, the describe
+// call, the command's help and the canonical string stored in model files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tdcm {
+
+struct Params {
+  std::string algo = "tdcm";
+  int64_t k = 5;
+  int64_t embed_dim = 16;
+  int64_t hidden = 128;
+  int64_t blocks = 4;
+  double tau = 1.0;
+  std::string activation = "leaky_relu";
+  bool share_blocks = true;
+  double beta = 1.0;
+  double gamma = 1.0;
+  bool symmetric = true;
+  double lr = 5e-3;
+  double weight_decay = 5e-4;
+  int64_t epochs = 100;
+  int64_t batch_size = 256;
+  uint64_t seed = 0;
+  std::string device = "auto";
+  int64_t threads = 0;
+  int64_t chunk_rows = 65536;
+  bool standardize = false;
+  int64_t n_init = 10;
+  int64_t max_iter = 300;
+  double tol = 1e-4;
+};
+
+struct ParamSpec {
+  const char *name;
+  const char *type;
+  const char *default_value;
+  const char *range;
+  const char *help;
+};
+
+// The table, in display order.
+const std::vector<ParamSpec> &param_table();
+
+// Parses "key=value key=value" (whitespace-separated; NULL/empty = defaults)
+// on top of `base`. Throws Error(TDCM_ERR_UNKNOWN_PARAMETER) naming an unknown
+// key and Error(TDCM_ERR_BAD_PARAMETER) naming the key of a malformed or
+// out-of-range value, and on cross-key conflicts (embed_dim < k).
+Params parse_params(const char *text, const Params &base = Params{});
+
+// Every key in table order, "key=value ...", values in a form parse_params reads back.
+std::string to_string(const Params &params);
+
+// Keys that may be changed when loading a saved model.
+bool is_runtime_param(const std::string &key);
+
+}  // namespace tdcm

@@ -1,0 +1,26 @@
+// Where and how a model computes: device resolution and thread count.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+
+namespace tdcm {
+
+// Resolves "auto" | "cpu" | "cuda" | "cuda:N" to a device this process has.
+// Throws Error(TDCM_ERR_DEVICE) when CUDA is asked for and not available.
+c10::Device resolve_device(const std::string &name);
+
+// Canonical device name, e.g. "cpu" or "cuda:0".
+std::string device_name(const c10::Device &device);
+
+enum class Work { Training, Inference };
+
+// Sets LibTorch's intra-op thread count for the calling thread's work.
+// threads > 0 is used as given. threads == 0 ("auto") trains on one thread,
+// because a training step's mini-batch ops are too small to split (measured:
+// 2 threads ran P1 epochs ~8x slower on 2 cores), and runs inference and
+// k-means on all cores. LibTorch builds start on one thread.
+void apply_threads(int64_t threads, Work work);
+
+}  // namespace tdcm

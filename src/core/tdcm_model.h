@@ -1,0 +1,111 @@
+// The TDCM network (encoder + learnable centroid-updating blocks), its
+// training objective and its chunked full-set inference, as in the README's
+// "The model" section.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/params.h"
+#include "tdcm/tdcm.h"
+
+namespace tdcm {
+
+// Everything a block needs besides its weights.
+struct BlockConfig {
+  double tau = 1.0;
+  bool leaky = true;  // LeakyReLU(0.2), else ReLU
+  bool symmetric = true;
+};
+
+BlockConfig block_config(const Params &params);
+
+// W = (A + A^T)/2 when symmetric (exactly symmetric by construction), else A.
+at::Tensor metric_weight(const at::Tensor &a, bool symmetric);
+
+// Score l(z, c) = -sigma((W_Q p).(W_K p)) / tau, p = z - c, for all rows and
+// centroids (N x K), by the expansion z'Mz - z'(M+M')c + c'Mc with M = W_Q'W_K.
+at::Tensor score_fast(const at::Tensor &z, const at::Tensor &c, const at::Tensor &wq,
+                      const at::Tensor &wk, const BlockConfig &cfg);
+
+// The same score from the N x K x b difference tensor; a reference for tests.
+at::Tensor score_direct(const at::Tensor &z, const at::Tensor &c, const at::Tensor &wq,
+                        const at::Tensor &wk, const BlockConfig &cfg);
+
+// delta = softmax_j(score / tau).
+at::Tensor soft_assign(const at::Tensor &score, const BlockConfig &cfg);
+
+// c_j = sum_i delta_ij z_i / (sum_i delta_ij + eps): per-cluster normalisation.
+at::Tensor update_centroids(const at::Tensor &z, const at::Tensor &delta);
+
+// C(0): the first k rows of I_b.
+at::Tensor initial_centroids(int64_t k, int64_t b, const at::TensorOptions &options);
+
+// alpha_l = l / sum_m m, l = 1..L.
+std::vector<double> block_weights(int64_t blocks);
+
+struct TdcmNet {
+  std::vector<at::Tensor> enc_weight;  // three linear layers: d->h, h->h, h->b
+  std::vector<at::Tensor> enc_bias;
+  std::vector<at::Tensor> a_q;  // one per block, or a single shared pair
+  std::vector<at::Tensor> a_k;
+
+  at::Tensor encode(const at::Tensor &x) const;
+  at::Tensor wq(int64_t block, const BlockConfig &cfg) const;
+  at::Tensor wk(int64_t block, const BlockConfig &cfg) const;
+  std::vector<at::Tensor> parameters() const;
+  // Named tensors, for the model file, in a fixed order.
+  std::vector<std::pair<std::string, at::Tensor>> named_tensors() const;
+  TdcmNet to(const c10::Device &device) const;
+};
+
+// PyTorch-style uniform init of the encoder from `gen`; A_Q = A_K = I.
+TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen);
+
+// Rebuilds a net from named tensors; throws Error(TDCM_ERR_BAD_FILE) when a
+// tensor is missing or has a shape that does not fit the parameters.
+TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
+                         const std::vector<std::pair<std::string, at::Tensor>> &tensors);
+
+struct LossTerms {
+  at::Tensor clu, bal, orth, total;
+};
+
+// The training objective on one mini-batch of embeddings z (one data set).
+LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &params);
+
+// Orthogonality penalty sum ||W W^T - I||_F^2 over the distinct (W_Q, W_K).
+at::Tensor orthogonality_penalty(const TdcmNet &net, const BlockConfig &cfg);
+
+// Returns false to cancel.
+using ProgressFn = std::function<bool(const tdcm_progress &)>;
+
+// Trains `net` in place with Adam on mini-batches that never mix data sets.
+// `x` is the (already standardised) source on the net's device; `sets` lists
+// the row indices of each data set. Throws Error(TDCM_ERR_CANCELLED) when the
+// callback cancels and Error(TDCM_ERR_DIVERGED) on a non-finite loss.
+void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
+               const std::vector<at::Tensor> &sets, at::Generator &gen,
+               const ProgressFn &progress);
+
+// The centroids the blocks reach on a whole set, accumulated chunk by chunk.
+struct Adaptation {
+  at::Tensor last_input;  // C(L-1): the centroids the last block assigns against
+  at::Tensor centroids;   // C(L): the adapted centroids
+};
+
+Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blocks,
+                         const at::Tensor &z, int64_t k, int64_t chunk_rows);
+
+// Labels (and probabilities, when `probs` is not null) of all rows of z
+// against centroids c with block `block`'s metric, chunk by chunk, written
+// into caller buffers.
+void label_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
+                   const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows,
+                   int32_t *labels, float *probs);
+
+}  // namespace tdcm

@@ -1,0 +1,40 @@
+// Clustering metrics on integer labellings: NMI, ARI, ACC (Hungarian), ACC-kept.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace tdcm::metrics {
+
+struct Scores {
+  double nmi = 0.0;
+  double ari = 0.0;
+  double acc = 0.0;
+};
+
+// Labels are any non-negative int32 values; the number of distinct values in
+// truth and pred may differ. Throws std::invalid_argument on n == 0 or a
+// negative label.
+Scores evaluate(const int32_t *truth, const int32_t *pred, int64_t n);
+
+// NMI with arithmetic-mean normalisation: 2 I(Y;C) / (H(Y) + H(C)); 1.0 when
+// both labellings have a single cluster (scikit-learn's convention).
+double nmi(const int32_t *truth, const int32_t *pred, int64_t n);
+double ari(const int32_t *truth, const int32_t *pred, int64_t n);
+double acc(const int32_t *truth, const int32_t *pred, int64_t n);
+
+// Best one-to-one map cluster -> label maximising agreement (Hungarian,
+// exact). Result[c] is the label mapped to cluster c, or -1 for a cluster
+// left unmatched (more clusters than labels). Indexed by cluster value.
+std::vector<int32_t> best_map(const int32_t *truth, const int32_t *pred, int64_t n);
+
+// Accuracy of the target under the map found on the source.
+double acc_kept(const int32_t *source_truth, const int32_t *source_pred, int64_t n_source,
+                const int32_t *target_truth, const int32_t *target_pred, int64_t n_target);
+
+// Minimum-cost assignment of rows to columns of a dense rows x cols cost
+// matrix (row-major), rows <= cols. Returns the column of each row.
+std::vector<int64_t> hungarian_min_cost(const std::vector<double> &cost, int64_t rows,
+                                        int64_t cols);
+
+}  // namespace tdcm::metrics
