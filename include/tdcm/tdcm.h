@@ -227,14 +227,27 @@ TDCM_API tdcm_status tdcm_load_with(tdcm_model **out, const char *path, const ch
  *  ::TDCM_ERR_NULL_ARGUMENT or ::TDCM_ERR_BUSY, and are thread-safe.
  *  Dimensions are 0 before the model is fitted where they depend on data.
  *  @{ */
+/** Number of clusters K. @param[in] model The model. @param[out] k Receives K. */
 TDCM_API tdcm_status tdcm_get_k(tdcm_model *model, int64_t *k);
+/** Input columns d the model was fitted on (0 before fitting).
+ *  @param[in] model The model. @param[out] dim Receives d. */
 TDCM_API tdcm_status tdcm_get_input_dim(tdcm_model *model, int64_t *dim);
+/** Width of the space the centroids live in: embed_dim for TDCM, the input
+ *  dim for k-means. @param[in] model The model. @param[out] dim Receives it. */
 TDCM_API tdcm_status tdcm_get_embed_dim(tdcm_model *model, int64_t *dim);
-/** Algorithm name, "tdcm" or "kmeans"; library-owned, valid while the model lives. */
+/** Algorithm name, "tdcm" or "kmeans".
+ *  @param[in] model The model.
+ *  @param[out] name Receives a library-owned string, valid while the model lives. */
 TDCM_API tdcm_status tdcm_get_algorithm(tdcm_model *model, const char **name);
-/** Device the model runs on, e.g. "cpu" or "cuda:0"; library-owned, valid while the model lives. */
+/** Device the model computes on, e.g. "cpu" or "cuda:0".
+ *  @param[in] model The model.
+ *  @param[out] name Receives a library-owned string, valid while the model lives. */
 TDCM_API tdcm_status tdcm_get_device(tdcm_model *model, const char **name);
+/** Whether the model is fitted (by tdcm_fit or tdcm_load).
+ *  @param[in] model The model. @param[out] fitted Receives 1 or 0. */
 TDCM_API tdcm_status tdcm_is_fitted(tdcm_model *model, int *fitted);
+/** Whether the model holds adapted centroids (from tdcm_adapt).
+ *  @param[in] model The model. @param[out] adapted Receives 1 or 0. */
 TDCM_API tdcm_status tdcm_is_adapted(tdcm_model *model, int *adapted);
 /** The model's full parameter string (every key, canonical form), copied
  *  into @p buf of @p capacity bytes including the terminating NUL.

@@ -180,7 +180,7 @@ int run(const Args &args) {
       check(tdcm_get_device(tdcm.get(), &name));
       device = name;
       threads = param_value(model_params(tdcm.get()), "threads");
-      if (threads == "0") threads = "0 (all cores)";
+      if (threads == "0") threads = "0 (auto: training on 1 thread, inference on all cores)";
     }
     const double tdcm_s = run_transfer(tdcm.get(), pair, methods[0]);
     ModelPtr transfer = create_model("algo=kmeans " + base);
