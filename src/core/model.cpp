@@ -217,6 +217,8 @@ Model Model::load(const std::string &path, const char *overrides) {
   // The file's device may not exist here: models load on the CPU unless told otherwise.
   params.device = "cpu";
   if (overrides != nullptr) {
+    // Unknown keys and bad values fail first, with their own status.
+    const Params overridden = parse_params(overrides, params);
     std::istringstream in(overrides);
     std::string token;
     while (in >> token) {
@@ -227,7 +229,7 @@ Model Model::load(const std::string &path, const char *overrides) {
                                          "and chunk_rows can be changed at load");
       }
     }
-    params = parse_params(overrides, params);
+    params = overridden;
   }
   if (file.input_dim < 1) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has no input dim");
 

@@ -1,0 +1,154 @@
+// Helpers for the C API tests: only the public header is used.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <tdcm/tdcm.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace tdcm_capi_test {
+
+struct Destroy {
+  void operator()(tdcm_model *m) const { tdcm_destroy(m); }
+};
+using ModelPtr = std::unique_ptr<tdcm_model, Destroy>;
+
+// Protocol P1 data of K = 3 clusters in 2 dimensions.
+struct P1 {
+  int64_t n = 0;
+  int64_t d = 2;
+  std::vector<float> source, target;
+  std::vector<int32_t> source_y, target_y;
+};
+
+inline P1 make_p1(uint64_t seed, int64_t per_cluster = 100, int64_t k = 3) {
+  P1 p;
+  p.n = k * per_cluster;
+  p.source.resize(static_cast<size_t>(p.n * p.d));
+  p.target.resize(static_cast<size_t>(p.n * p.d));
+  p.source_y.resize(static_cast<size_t>(p.n));
+  p.target_y.resize(static_cast<size_t>(p.n));
+  EXPECT_EQ(tdcm_synth_drift(k, p.d, per_cluster, seed, 4.0, 0.5, p.source.data(),
+                             p.source_y.data(), p.target.data(), p.target_y.data()),
+            TDCM_OK)
+      << tdcm_last_error();
+  return p;
+}
+
+inline ModelPtr create(const char *params) {
+  tdcm_model *m = nullptr;
+  EXPECT_EQ(tdcm_create(&m, params), TDCM_OK) << params << ": " << tdcm_last_error();
+  return ModelPtr(m);
+}
+
+inline ModelPtr fitted(const char *params, const P1 &data) {
+  ModelPtr m = create(params);
+  if (m) {
+    EXPECT_EQ(tdcm_fit(m.get(), data.source.data(), data.n, data.d, nullptr), TDCM_OK)
+        << tdcm_last_error();
+  }
+  return m;
+}
+
+inline int64_t get_k(tdcm_model *m) {
+  int64_t k = 0;
+  EXPECT_EQ(tdcm_get_k(m, &k), TDCM_OK);
+  return k;
+}
+
+struct Output {
+  tdcm_status status = TDCM_OK;
+  std::vector<int32_t> labels;
+  std::vector<float> probs;
+  bool same(const Output &o) const {
+    return status == o.status && labels == o.labels && probs.size() == o.probs.size() &&
+           std::memcmp(probs.data(), o.probs.data(), probs.size() * sizeof(float)) == 0;
+  }
+};
+
+inline Output assign(tdcm_model *m, const float *x, int64_t n, int64_t d) {
+  Output o;
+  o.labels.assign(static_cast<size_t>(n), -1);
+  o.probs.assign(static_cast<size_t>(n * get_k(m)), -1.0f);
+  o.status = tdcm_assign(m, x, n, d, o.labels.data(), o.probs.data());
+  return o;
+}
+
+inline Output predict(tdcm_model *m, const float *x, int64_t n, int64_t d) {
+  Output o;
+  o.labels.assign(static_cast<size_t>(n), -1);
+  o.probs.assign(static_cast<size_t>(n * get_k(m)), -1.0f);
+  o.status = tdcm_predict(m, x, n, d, o.labels.data(), o.probs.data());
+  return o;
+}
+
+// Largest minus second-largest probability of row i.
+inline float top_two_margin(const Output &o, int64_t i, int64_t k) {
+  float first = -1.0f, second = -1.0f;
+  for (int64_t j = 0; j < k; ++j) {
+    const float p = o.probs[static_cast<size_t>(i * k + j)];
+    if (p > first) {
+      second = first;
+      first = p;
+    } else if (p > second) {
+      second = p;
+    }
+  }
+  return first - second;
+}
+
+inline int is_fitted(tdcm_model *m) {
+  int f = -1;
+  EXPECT_EQ(tdcm_is_fitted(m, &f), TDCM_OK);
+  return f;
+}
+
+inline int is_adapted(tdcm_model *m) {
+  int a = -1;
+  EXPECT_EQ(tdcm_is_adapted(m, &a), TDCM_OK);
+  return a;
+}
+
+inline std::string get_params(tdcm_model *m) {
+  size_t needed = 0;
+  EXPECT_EQ(tdcm_get_params(m, nullptr, 0, &needed), TDCM_ERR_INVALID_ARGUMENT);
+  std::string buf(needed, '\0');
+  EXPECT_EQ(tdcm_get_params(m, buf.data(), buf.size(), nullptr), TDCM_OK);
+  return std::string(buf.c_str());
+}
+
+inline bool contains(const std::string &text, const std::string &word) {
+  return text.find(word) != std::string::npos;
+}
+
+// A fresh directory, removed with everything in it when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = ::testing::TempDir() + "tdcm_capi_XXXXXX";
+    const char *made = mkdtemp(templ.data());
+    EXPECT_NE(made, nullptr) << templ;
+    path_ = made != nullptr ? made : templ;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+
+  const std::string &path() const { return path_; }
+  std::string file(const std::string &name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace tdcm_capi_test

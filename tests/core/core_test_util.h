@@ -1,0 +1,82 @@
+// Small helpers shared by the internal tests.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "core/errors.h"
+#include "core/kmeans.h"
+#include "tdcm/tdcm.h"
+
+namespace tdcm_test {
+
+inline at::Generator generator(uint64_t seed) { return at::detail::createCPUGenerator(seed); }
+
+inline at::Tensor randn(at::IntArrayRef shape, at::Generator &gen,
+                        at::ScalarType dtype = at::kFloat) {
+  return at::randn(shape, gen, at::TensorOptions().dtype(dtype));
+}
+
+// Largest absolute difference of two tensors of one shape, in double.
+inline double max_abs_diff(const at::Tensor &a, const at::Tensor &b) {
+  EXPECT_EQ(a.sizes(), b.sizes());
+  if (a.numel() == 0) return 0.0;
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+
+inline double max_abs(const at::Tensor &a) {
+  return a.numel() == 0 ? 0.0 : a.to(at::kDouble).abs().max().item<double>();
+}
+
+// A RowSource over an in-memory tensor.
+inline tdcm::RowSource rows_of(const at::Tensor &x, int64_t chunk_rows) {
+  tdcm::RowSource rows;
+  rows.rows = x.size(0);
+  rows.chunk_rows = chunk_rows;
+  rows.chunk = [x](int64_t start, int64_t len) { return x.narrow(0, start, len); };
+  return rows;
+}
+
+// The status and message of the tdcm::Error that `fn` throws; TDCM_OK and ""
+// when it throws none.
+inline std::pair<tdcm_status, std::string> error_of(const std::function<void()> &fn) {
+  try {
+    fn();
+  } catch (const tdcm::Error &e) {
+    return {e.status(), e.what()};
+  }
+  return {TDCM_OK, ""};
+}
+
+// A fresh directory, removed with everything in it when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = ::testing::TempDir() + "tdcm_test_XXXXXX";
+    const char *made = mkdtemp(templ.data());
+    EXPECT_NE(made, nullptr) << templ;
+    path_ = made != nullptr ? made : templ;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+
+  const std::string &path() const { return path_; }
+  std::string file(const std::string &name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace tdcm_test
