@@ -13,7 +13,8 @@ JOBS=${JOBS:-$(nproc)}
 
 # Debian packages the build and the tests need. LibTorch calls whatever
 # libblas.so.3 is installed: OpenBLAS makes it ~30x faster than the reference BLAS.
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev)
+# pkg-config: the C example finds the installed libtdcm with it.
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev pkg-config)
 
 missing_packages() {
   local p
