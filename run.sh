@@ -13,8 +13,10 @@ JOBS=${JOBS:-$(nproc)}
 
 # Debian packages the build and the tests need. LibTorch calls whatever
 # libblas.so.3 is installed: OpenBLAS makes it ~30x faster than the reference BLAS.
-# pkg-config: the C example finds the installed libtdcm with it.
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev pkg-config)
+# The bindings: SWIG (Java, C#), a JDK and JUnit 5, Mono's C# compiler and
+# runtime, and pkg-config (the C example finds libtdcm with it).
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev
+  swig default-jdk-headless junit5 mono-mcs pkg-config)
 
 missing_packages() {
   local p
@@ -38,7 +40,8 @@ install_packages() {
 
 build() {
   install_packages "${PACKAGES[@]}"
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+    -DTDCM_BUILD_JAVA=ON -DTDCM_BUILD_CSHARP=ON
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 

@@ -1,0 +1,287 @@
+using System;
+
+namespace Tdcm
+{
+    /// <summary>
+    /// A libtdcm model: learns how to cluster on source data (<see cref="Fit"/>), then
+    /// clusters a new target data set in one pass (<see cref="Assign(float[], int)"/>), or
+    /// adapts once and labels rows as they come (<see cref="Adapt"/> +
+    /// <see cref="Predict(float[], int)"/>).
+    /// </summary>
+    /// <remarks>
+    /// Data are row-major float32 matrices of <c>d</c> columns in a <c>float[]</c> of
+    /// rows x d values. Arrays are pinned for the length of a call and passed by address,
+    /// never copied. Every failure of the library throws <see cref="TdcmException"/> with its
+    /// status and message. Reading calls (Assign, Predict, Save, properties) may run from
+    /// many threads at once; a modifying call (Fit, Adapt) while another runs on the model
+    /// fails with <see cref="Status.Busy"/>. <see cref="Dispose"/> may be called any number of
+    /// times and from any thread; the model is freed once no call uses it any more, and a
+    /// call after it throws <see cref="ObjectDisposedException"/>.
+    /// </remarks>
+    public sealed class Model : IDisposable
+    {
+        private readonly ModelHandle handle;
+
+        private Model(ModelHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        /// <summary>An unfitted model.</summary>
+        /// <param name="parameters">Space-separated "key=value" pairs, e.g.
+        /// "k=10 algo=kmeans"; see <see cref="Library.Parameters"/>.</param>
+        /// <exception cref="TdcmException">UnknownParameter, BadParameter or Device.</exception>
+        public static Model Create(string parameters = "")
+        {
+            ModelHandle h;
+            TdcmNative.tdcm_create(out h, parameters ?? "");
+            return new Model(h);
+        }
+
+        /// <summary>A model read from a file written by <see cref="Save"/>, on the CPU, or
+        /// with run-time parameters ("device", "threads", "chunk_rows") overridden.</summary>
+        public static Model Load(string path, string parameters = null)
+        {
+            ModelHandle h;
+            if (parameters == null)
+            {
+                TdcmNative.tdcm_load(out h, path);
+            }
+            else
+            {
+                TdcmNative.tdcm_load_with(out h, path, parameters);
+            }
+            return new Model(h);
+        }
+
+        /// <summary>Trains on one source data set, or on a collection of them: rows with
+        /// equal <paramref name="setIds"/> form one data set. Replaces any earlier fit.</summary>
+        public void Fit(float[] x, int d, long[] setIds = null)
+        {
+            long n = Rows(x, d);
+            if (setIds != null && setIds.Length != n)
+            {
+                throw Invalid("setIds has " + setIds.Length + " entries for " + n + " rows");
+            }
+            TdcmNative.tdcm_fit(Handle(), x, n, d, setIds);
+        }
+
+        /// <summary>Clusters a target data set in one forward pass (the centroids adapt to
+        /// all rows; the model is not changed) and returns one label per row.</summary>
+        public int[] Assign(float[] x, int d)
+        {
+            var labels = new int[Rows(x, d)];
+            Assign(x, d, labels, null);
+            return labels;
+        }
+
+        /// <summary>As <see cref="Assign(float[], int)"/>, with the rows x k soft
+        /// assignments.</summary>
+        public int[] Assign(float[] x, int d, out float[] probabilities)
+        {
+            long n = Rows(x, d);
+            var labels = new int[n];
+            probabilities = new float[checked(n * K)];
+            Assign(x, d, labels, probabilities);
+            return labels;
+        }
+
+        /// <summary>Assign into caller-owned arrays (rows labels; rows x k probabilities, or
+        /// null), for reuse across calls.</summary>
+        public void Assign(float[] x, int d, int[] labels, float[] probabilities)
+        {
+            long n = Rows(x, d);
+            CheckOutputs(n, labels, probabilities);
+            TdcmNative.tdcm_assign(Handle(), x, n, d, labels, probabilities);
+        }
+
+        /// <summary>Adapts the centroids to a target domain (all rows) and keeps them for
+        /// <see cref="Predict(float[], int)"/>.</summary>
+        public void Adapt(float[] x, int d)
+        {
+            long n = Rows(x, d);
+            TdcmNative.tdcm_adapt(Handle(), x, n, d);
+        }
+
+        /// <summary>Labels rows against the adapted centroids (rows are independent).</summary>
+        public int[] Predict(float[] x, int d)
+        {
+            var labels = new int[Rows(x, d)];
+            Predict(x, d, labels, null);
+            return labels;
+        }
+
+        /// <summary>As <see cref="Predict(float[], int)"/>, with the soft assignments.</summary>
+        public int[] Predict(float[] x, int d, out float[] probabilities)
+        {
+            long n = Rows(x, d);
+            var labels = new int[n];
+            probabilities = new float[checked(n * K)];
+            Predict(x, d, labels, probabilities);
+            return labels;
+        }
+
+        /// <summary>Predict into caller-owned arrays.</summary>
+        public void Predict(float[] x, int d, int[] labels, float[] probabilities)
+        {
+            long n = Rows(x, d);
+            CheckOutputs(n, labels, probabilities);
+            TdcmNative.tdcm_predict(Handle(), x, n, d, labels, probabilities);
+        }
+
+        /// <summary>Writes the model to <paramref name="path"/> (atomically).</summary>
+        public void Save(string path)
+        {
+            TdcmNative.tdcm_save(Handle(), path);
+        }
+
+        /// <summary>Number of clusters k.</summary>
+        public int K
+        {
+            get
+            {
+                long v;
+                TdcmNative.tdcm_get_k(Handle(), out v);
+                return checked((int)v);
+            }
+        }
+
+        /// <summary>Input dimension of the fitted model; 0 before fitting.</summary>
+        public int InputDim
+        {
+            get
+            {
+                long v;
+                TdcmNative.tdcm_get_input_dim(Handle(), out v);
+                return checked((int)v);
+            }
+        }
+
+        /// <summary>Embedding width.</summary>
+        public int EmbedDim
+        {
+            get
+            {
+                long v;
+                TdcmNative.tdcm_get_embed_dim(Handle(), out v);
+                return checked((int)v);
+            }
+        }
+
+        /// <summary>"tdcm" or "kmeans".</summary>
+        public string Algorithm
+        {
+            get
+            {
+                string v;
+                TdcmNative.tdcm_get_algorithm(Handle(), out v);
+                return v;
+            }
+        }
+
+        /// <summary>The device the model runs on, e.g. "cpu" or "cuda:0".</summary>
+        public string Device
+        {
+            get
+            {
+                string v;
+                TdcmNative.tdcm_get_device(Handle(), out v);
+                return v;
+            }
+        }
+
+        /// <summary>The full parameter string, every key in canonical form.</summary>
+        public string Parameters
+        {
+            get
+            {
+                string v;
+                TdcmNative.tdcm_swig_get_params(Handle(), out v);
+                return v;
+            }
+        }
+
+        /// <summary>Whether the model has been fitted (or loaded fitted).</summary>
+        public bool IsFitted
+        {
+            get
+            {
+                int v;
+                TdcmNative.tdcm_is_fitted(Handle(), out v);
+                return v != 0;
+            }
+        }
+
+        /// <summary>Whether <see cref="Adapt"/> has run since the last fit.</summary>
+        public bool IsAdapted
+        {
+            get
+            {
+                int v;
+                TdcmNative.tdcm_is_adapted(Handle(), out v);
+                return v != 0;
+            }
+        }
+
+        /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
+        public bool IsDisposed
+        {
+            get { return handle.IsClosed; }
+        }
+
+        /// <summary>Frees the native model once no call uses it; a second call does
+        /// nothing.</summary>
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+
+        private ModelHandle Handle()
+        {
+            if (handle.IsClosed)
+            {
+                throw new ObjectDisposedException(GetType().FullName, "the model is disposed");
+            }
+            return handle;
+        }
+
+        private static long Rows(float[] x, int d)
+        {
+            if (d < 1)
+            {
+                throw Invalid("d must be at least 1, got " + d);
+            }
+            if (x == null)
+            {
+                return 0; // the library reports the NULL argument
+            }
+            if (x.Length % d != 0)
+            {
+                throw Invalid("x holds " + x.Length + " values, not a multiple of d = " + d);
+            }
+            return x.Length / d;
+        }
+
+        private void CheckOutputs(long n, int[] labels, float[] probabilities)
+        {
+            if (labels != null && labels.Length < n)
+            {
+                throw Invalid("labels has room for " + labels.Length + " of " + n + " rows");
+            }
+            if (probabilities != null)
+            {
+                long needed = n * K;
+                if (probabilities.Length < needed)
+                {
+                    throw Invalid("probabilities has room for " + probabilities.Length + " of " +
+                                  needed + " values");
+                }
+            }
+        }
+
+        private static TdcmException Invalid(string message)
+        {
+            return new TdcmException(Status.InvalidArgument, message);
+        }
+    }
+}

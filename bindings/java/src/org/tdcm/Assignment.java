@@ -1,0 +1,29 @@
+package org.tdcm;
+
+/** Labels, and optionally soft assignments, of the rows of one call. */
+public final class Assignment {
+  private final int[] labels;
+  private final float[] probabilities;
+  private final int k;
+
+  Assignment(int[] labels, float[] probabilities, int k) {
+    this.labels = labels;
+    this.probabilities = probabilities;
+    this.k = k;
+  }
+
+  /** One cluster id in [0, k) per row. */
+  public int[] labels() {
+    return labels;
+  }
+
+  /** Row-major rows x k soft assignments (each row sums to 1), or null if not requested. */
+  public float[] probabilities() {
+    return probabilities;
+  }
+
+  /** Number of clusters, the row width of {@link #probabilities()}. */
+  public int k() {
+    return k;
+  }
+}

@@ -1,0 +1,71 @@
+package org.tdcm;
+
+/** Clustering quality of a labelling against ground truth: NMI, ARI and ACC. */
+public final class Metrics {
+  private final double nmi;
+  private final double ari;
+  private final double acc;
+
+  private Metrics(double nmi, double ari, double acc) {
+    this.nmi = nmi;
+    this.ari = ari;
+    this.acc = acc;
+  }
+
+  /**
+   * Scores {@code predicted} against {@code truth} (equal lengths, non-negative labels; the
+   * number of clusters may differ from the number of classes).
+   *
+   * @throws TdcmException on lengths that differ, empty or negative labels
+   */
+  public static Metrics compute(int[] truth, int[] predicted) {
+    long n = sameLength(truth, predicted);
+    double[] scores = new double[3];
+    TdcmNative.tdcm_metrics(truth, predicted, n, scores);
+    return new Metrics(scores[0], scores[1], scores[2]);
+  }
+
+  /**
+   * ACC-kept: the cluster-to-label map found on the source labelling, applied unchanged to
+   * the target labelling.
+   */
+  public static double accKept(
+      int[] sourceTruth, int[] sourcePredicted, int[] targetTruth, int[] targetPredicted) {
+    long nSource = sameLength(sourceTruth, sourcePredicted);
+    long nTarget = sameLength(targetTruth, targetPredicted);
+    double[] accKept = new double[1];
+    TdcmNative.tdcm_metrics_acc_kept(
+        sourceTruth, sourcePredicted, nSource, targetTruth, targetPredicted, nTarget, accKept);
+    return accKept[0];
+  }
+
+  private static long sameLength(int[] truth, int[] predicted) {
+    if (truth != null && predicted != null && truth.length != predicted.length) {
+      throw new TdcmException(
+          Status.INVALID_ARGUMENT,
+          "truth and predicted labels differ in length: "
+              + truth.length + " != " + predicted.length);
+    }
+    return truth != null ? truth.length : predicted != null ? predicted.length : 0;
+  }
+
+  /** Normalized mutual information (arithmetic normalisation). */
+  public double nmi() {
+    return nmi;
+  }
+
+  /** Adjusted Rand index. */
+  public double ari() {
+    return ari;
+  }
+
+  /** Accuracy under the best one-to-one cluster-to-label map. */
+  public double acc() {
+    return acc;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(java.util.Locale.ROOT, "NMI %.4f  ARI %.4f  ACC %.4f", nmi, ari, acc);
+  }
+}

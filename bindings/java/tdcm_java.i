@@ -1,0 +1,313 @@
+/* tdcm_java.i: the JNI layer of the Java binding (package org.tdcm).
+ *
+ * Generates TdcmNative (static methods, one per C function) and Status (the
+ * status codes) as package-private classes; org.tdcm.Model and friends wrap
+ * them. Conventions of the generated layer:
+ *  - a failing status throws org.tdcm.TdcmException from inside the native
+ *    method, with tdcm_last_error() read on the same thread right after the
+ *    failing call;
+ *  - the model handle is a long;
+ *  - float[] / int[] / long[] inputs are read with Get<Type>ArrayElements
+ *    (released with JNI_ABORT: never copied back), never inside a JNI
+ *    critical section; direct buffers (the *_direct functions) are used in
+ *    place, without any copy;
+ *  - array outputs are written with Set<Type>ArrayRegion after the call;
+ *  - scalar and string outputs come back in arrays of length 1;
+ *  - strings go in as NUL-terminated UTF-8 byte arrays (real UTF-8, not the
+ *    JNI's modified UTF-8). */
+%module(jniclassname="TdcmNativeJNI") TdcmNative
+
+%pragma(java) moduleclassmodifiers="final class"
+%pragma(java) jniclassclassmodifiers="final class"
+%pragma(java) jniclasscode=%{
+  static {
+    NativeLoader.load();
+  }
+%}
+
+/* Status codes: a Java enum (Status.OK, Status.NOT_FITTED, ...). */
+%include "enums.swg"
+%javaconst(1);
+%rename(Status) tdcm_status;
+%rename("%(regex:/^TDCM_(ERR_)?(.*)$/\\2/)s", %$isenumitem) "";
+%typemap(javaclassmodifiers) enum tdcm_status "public enum"
+%typemap(javacode) enum tdcm_status %{
+  /** The numeric code, as the C API returns it. */
+  public int code() {
+    return swigValue;
+  }
+
+  /** The status of a numeric code, or null for a code this binding does not know. */
+  public static Status fromCode(int code) {
+    for (Status s : values()) {
+      if (s.swigValue == code) return s;
+    }
+    return null;
+  }
+%}
+
+%{
+#include <string.h>
+
+#include "tdcm/tdcm.h"
+
+/* Throws org.tdcm.TdcmException(status, message) in the calling thread. The
+   message is tdcm_last_error() of this thread, read before anything else can
+   run on it, and handed over as UTF-8 bytes. */
+static void tdcmjni_throw(JNIEnv *jenv, tdcm_status status) {
+  const char *message = tdcm_last_error();
+  jsize length = (jsize)strlen(message);
+  jclass cls;
+  jmethodID ctor;
+  jbyteArray bytes;
+  jobject exception;
+  if ((*jenv)->ExceptionCheck(jenv)) return;
+  cls = (*jenv)->FindClass(jenv, "org/tdcm/TdcmException");
+  if (cls == NULL) return;
+  ctor = (*jenv)->GetMethodID(jenv, cls, "<init>", "(I[B)V");
+  if (ctor == NULL) return;
+  bytes = (*jenv)->NewByteArray(jenv, length);
+  if (bytes == NULL) return;
+  (*jenv)->SetByteArrayRegion(jenv, bytes, 0, length, (const jbyte *)message);
+  exception = (*jenv)->NewObject(jenv, cls, ctor, (jint)status, bytes);
+  if (exception != NULL) (*jenv)->Throw(jenv, (jthrowable)exception);
+  (*jenv)->DeleteLocalRef(jenv, bytes);
+  (*jenv)->DeleteLocalRef(jenv, cls);
+}
+
+static int tdcmjni_require(JNIEnv *jenv, const void *array, const char *what) {
+  if (array != NULL) return 1;
+  SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, what);
+  return 0;
+}
+%}
+
+/* ---- Status: thrown on failure, void in Java ----------------------------- */
+%typemap(jni) tdcm_status "jint"
+%typemap(jtype) tdcm_status "int"
+%typemap(jstype) tdcm_status "void"
+%typemap(javaout) tdcm_status {
+    $jnicall;
+  }
+%typemap(out) tdcm_status %{
+  $result = (jint)$1;
+  if ($1 != TDCM_OK) tdcmjni_throw(jenv, $1);
+%}
+
+/* ---- Handles ------------------------------------------------------------ */
+%typemap(jni) tdcm_model *TDCM_HANDLE "jlong"
+%typemap(jtype) tdcm_model *TDCM_HANDLE "long"
+%typemap(jstype) tdcm_model *TDCM_HANDLE "long"
+%typemap(javain) tdcm_model *TDCM_HANDLE "$javainput"
+%typemap(in) tdcm_model *TDCM_HANDLE %{ $1 = (tdcm_model *)(intptr_t)$input; %}
+
+%typemap(jni) tdcm_model **TDCM_HANDLE_OUT "jlongArray"
+%typemap(jtype) tdcm_model **TDCM_HANDLE_OUT "long[]"
+%typemap(jstype) tdcm_model **TDCM_HANDLE_OUT "long[]"
+%typemap(javain) tdcm_model **TDCM_HANDLE_OUT "$javainput"
+%typemap(in) tdcm_model **TDCM_HANDLE_OUT (tdcm_model *handle = NULL) %{
+  if (!tdcmjni_require(jenv, $input, "handle array")) return $null;
+  $1 = &handle;
+%}
+%typemap(argout) tdcm_model **TDCM_HANDLE_OUT %{
+  if (result == TDCM_OK) {
+    jlong value = (jlong)(intptr_t)handle$argnum;
+    (*jenv)->SetLongArrayRegion(jenv, $input, 0, 1, &value);
+    if ((*jenv)->ExceptionCheck(jenv)) tdcm_destroy(handle$argnum);
+  }
+%}
+
+/* ---- Input arrays (Java arrays, and direct buffers in the *_direct calls) - */
+%define TDCMJNI_ARRAY_IN(CTYPE, NAME, JTYPE, JARRAY, JELEM, JFUNC)
+%typemap(jni) CTYPE *NAME "JARRAY"
+%typemap(jtype) CTYPE *NAME "JTYPE[]"
+%typemap(jstype) CTYPE *NAME "JTYPE[]"
+%typemap(javain) CTYPE *NAME "$javainput"
+%typemap(in) CTYPE *NAME %{
+  $1 = NULL;
+  if ($input != NULL) {
+    $1 = (CTYPE *)(*jenv)->Get##JFUNC##ArrayElements(jenv, $input, NULL);
+    if ($1 == NULL) return $null;
+  }
+%}
+%typemap(freearg) CTYPE *NAME %{
+  if ($1 != NULL) (*jenv)->Release##JFUNC##ArrayElements(jenv, $input, (JELEM *)$1, JNI_ABORT);
+%}
+%enddef
+TDCMJNI_ARRAY_IN(float, TDCM_FLOATS_IN, float, jfloatArray, jfloat, Float)
+TDCMJNI_ARRAY_IN(int32_t, TDCM_INT32S_IN, int, jintArray, jint, Int)
+TDCMJNI_ARRAY_IN(int64_t, TDCM_INT64S_IN, long, jlongArray, jlong, Long)
+
+%define TDCMJNI_DIRECT(CTYPE, NAME, BUFFER)
+%typemap(jni) CTYPE *NAME "jobject"
+%typemap(jtype) CTYPE *NAME "java.nio.BUFFER"
+%typemap(jstype) CTYPE *NAME "java.nio.BUFFER"
+%typemap(javain) CTYPE *NAME "$javainput"
+%typemap(in) CTYPE *NAME %{
+  $1 = NULL;
+  if ($input != NULL) {
+    $1 = (CTYPE *)(*jenv)->GetDirectBufferAddress(jenv, $input);
+    if ($1 == NULL) {
+      SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "not a direct buffer");
+      return $null;
+    }
+  }
+%}
+%enddef
+TDCMJNI_DIRECT(float, TDCM_FLOATS_DIRECT, FloatBuffer)
+TDCMJNI_DIRECT(int32_t, TDCM_INT32S_DIRECT, IntBuffer)
+TDCMJNI_DIRECT(int64_t, TDCM_INT64S_DIRECT, LongBuffer)
+
+/* ---- Output arrays: filled natively, copied into the Java array once ---- */
+%define TDCMJNI_ARRAY_OUT(CTYPE, NAME, JTYPE, JARRAY, JELEM, JFUNC)
+%typemap(jni) CTYPE *NAME "JARRAY"
+%typemap(jtype) CTYPE *NAME "JTYPE[]"
+%typemap(jstype) CTYPE *NAME "JTYPE[]"
+%typemap(javain) CTYPE *NAME "$javainput"
+%typemap(in) CTYPE *NAME (jsize length = 0) %{
+  $1 = NULL;
+  if ($input != NULL) {
+    length = (*jenv)->GetArrayLength(jenv, $input);
+    $1 = (CTYPE *)malloc((size_t)length * sizeof(CTYPE) + 1);
+    if ($1 == NULL) {
+      SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "output buffer");
+      return $null;
+    }
+  }
+%}
+%typemap(argout) CTYPE *NAME %{
+  if ($1 != NULL && result == TDCM_OK) {
+    (*jenv)->Set##JFUNC##ArrayRegion(jenv, $input, 0, length$argnum, (const JELEM *)$1);
+  }
+%}
+%typemap(freearg) CTYPE *NAME %{ free($1); %}
+%enddef
+TDCMJNI_ARRAY_OUT(float, TDCM_FLOATS_OUT, float, jfloatArray, jfloat, Float)
+TDCMJNI_ARRAY_OUT(int32_t, TDCM_INT32S_OUT, int, jintArray, jint, Int)
+
+/* ---- Scalar outputs in arrays of length 1 -------------------------------- */
+%define TDCMJNI_SCALAR_OUT(CTYPE, NAME, JTYPE, JARRAY, JELEM, JFUNC)
+%typemap(jni) CTYPE *NAME "JARRAY"
+%typemap(jtype) CTYPE *NAME "JTYPE[]"
+%typemap(jstype) CTYPE *NAME "JTYPE[]"
+%typemap(javain) CTYPE *NAME "$javainput"
+%typemap(in) CTYPE *NAME (CTYPE value = 0) %{
+  if (!tdcmjni_require(jenv, $input, "output array")) return $null;
+  $1 = &value;
+%}
+%typemap(argout) CTYPE *NAME %{
+  if (result == TDCM_OK) {
+    JELEM element = (JELEM)value$argnum;
+    (*jenv)->Set##JFUNC##ArrayRegion(jenv, $input, 0, 1, &element);
+  }
+%}
+%enddef
+TDCMJNI_SCALAR_OUT(int64_t, TDCM_INT64_OUT, long, jlongArray, jlong, Long)
+TDCMJNI_SCALAR_OUT(size_t, TDCM_SIZE_OUT, long, jlongArray, jlong, Long)
+TDCMJNI_SCALAR_OUT(int, TDCM_INT_OUT, int, jintArray, jint, Int)
+TDCMJNI_SCALAR_OUT(double, TDCM_DOUBLE_OUT, double, jdoubleArray, jdouble, Double)
+
+/* NMI, ARI, ACC into a double[3]. */
+%typemap(jni) tdcm_metrics_result *TDCM_METRICS_OUT "jdoubleArray"
+%typemap(jtype) tdcm_metrics_result *TDCM_METRICS_OUT "double[]"
+%typemap(jstype) tdcm_metrics_result *TDCM_METRICS_OUT "double[]"
+%typemap(javain) tdcm_metrics_result *TDCM_METRICS_OUT "$javainput"
+%typemap(in) tdcm_metrics_result *TDCM_METRICS_OUT (tdcm_metrics_result value) %{
+  if (!tdcmjni_require(jenv, $input, "output array")) return $null;
+  memset(&value, 0, sizeof value);
+  $1 = &value;
+%}
+%typemap(argout) tdcm_metrics_result *TDCM_METRICS_OUT %{
+  if (result == TDCM_OK) {
+    jdouble scores[3];
+    scores[0] = value$argnum.nmi;
+    scores[1] = value$argnum.ari;
+    scores[2] = value$argnum.acc;
+    (*jenv)->SetDoubleArrayRegion(jenv, $input, 0, 3, scores);
+  }
+%}
+
+/* ---- Strings ------------------------------------------------------------ */
+%typemap(jni) const char *TDCM_STRING_IN "jbyteArray"
+%typemap(jtype) const char *TDCM_STRING_IN "byte[]"
+%typemap(jstype) const char *TDCM_STRING_IN "String"
+%typemap(javain) const char *TDCM_STRING_IN "Utf8.encode($javainput)"
+%typemap(in) const char *TDCM_STRING_IN %{
+  $1 = NULL;
+  if ($input != NULL) {
+    $1 = ($1_ltype)(*jenv)->GetByteArrayElements(jenv, $input, NULL);
+    if ($1 == NULL) return $null;
+  }
+%}
+%typemap(freearg) const char *TDCM_STRING_IN %{
+  if ($1 != NULL) (*jenv)->ReleaseByteArrayElements(jenv, $input, (jbyte *)$1, JNI_ABORT);
+%}
+
+%typemap(jni) const char **TDCM_STRING_OUT "jobjectArray"
+%typemap(jtype) const char **TDCM_STRING_OUT "String[]"
+%typemap(jstype) const char **TDCM_STRING_OUT "String[]"
+%typemap(javain) const char **TDCM_STRING_OUT "$javainput"
+%typemap(in) const char **TDCM_STRING_OUT (const char *value = NULL) %{
+  if (!tdcmjni_require(jenv, $input, "output array")) return $null;
+  $1 = ($1_ltype)&value;
+%}
+%typemap(argout) const char **TDCM_STRING_OUT %{
+  if (result == TDCM_OK) {
+    jstring text = (*jenv)->NewStringUTF(jenv, value$argnum != NULL ? value$argnum : "");
+    if (text != NULL) (*jenv)->SetObjectArrayElement(jenv, $input, 0, text);
+  }
+%}
+
+%typemap(jni) char **TDCM_OWNED_STRING_OUT "jobjectArray"
+%typemap(jtype) char **TDCM_OWNED_STRING_OUT "String[]"
+%typemap(jstype) char **TDCM_OWNED_STRING_OUT "String[]"
+%typemap(javain) char **TDCM_OWNED_STRING_OUT "$javainput"
+%typemap(in) char **TDCM_OWNED_STRING_OUT (char *value = NULL) %{
+  if (!tdcmjni_require(jenv, $input, "output array")) return $null;
+  $1 = &value;
+%}
+%typemap(argout) char **TDCM_OWNED_STRING_OUT %{
+  if (result == TDCM_OK) {
+    jstring text = (*jenv)->NewStringUTF(jenv, value$argnum != NULL ? value$argnum : "");
+    if (text != NULL) (*jenv)->SetObjectArrayElement(jenv, $input, 0, text);
+  }
+%}
+%typemap(freearg) char **TDCM_OWNED_STRING_OUT %{ free(value$argnum); %}
+
+
+/* The seed is a 64-bit unsigned value: a Java long with the same bits. */
+%apply long long { uint64_t seed };
+
+%include "../swig/tdcm_core.i"
+
+/* ---- Direct-buffer variants (no copy at all) ------------------------------ */
+%apply float *TDCM_FLOATS_DIRECT { const float *x_direct, float *probs_direct };
+%apply int32_t *TDCM_INT32S_DIRECT { int32_t *labels_direct };
+%apply int64_t *TDCM_INT64S_DIRECT { const int64_t *set_ids_direct };
+%inline %{
+static tdcm_status tdcm_fit_direct(tdcm_model *model, const float *x_direct, int64_t n, int64_t d,
+                                   const int64_t *set_ids_direct) {
+  return tdcm_fit(model, x_direct, n, d, set_ids_direct);
+}
+static tdcm_status tdcm_assign_direct(tdcm_model *model, const float *x_direct, int64_t n,
+                                      int64_t d, int32_t *labels_direct, float *probs_direct) {
+  return tdcm_assign(model, x_direct, n, d, labels_direct, probs_direct);
+}
+static tdcm_status tdcm_adapt_direct(tdcm_model *model, const float *x_direct, int64_t n,
+                                     int64_t d) {
+  return tdcm_adapt(model, x_direct, n, d);
+}
+static tdcm_status tdcm_predict_direct(tdcm_model *model, const float *x_direct, int64_t n,
+                                       int64_t d, int32_t *labels_direct, float *probs_direct) {
+  return tdcm_predict(model, x_direct, n, d, labels_direct, probs_direct);
+}
+/* Assign into Java arrays from a direct input buffer. */
+static tdcm_status tdcm_assign_direct_in(tdcm_model *model, const float *x_direct, int64_t n,
+                                         int64_t d, int32_t *labels, float *probs) {
+  return tdcm_assign(model, x_direct, n, d, labels, probs);
+}
+static tdcm_status tdcm_predict_direct_in(tdcm_model *model, const float *x_direct, int64_t n,
+                                          int64_t d, int32_t *labels, float *probs) {
+  return tdcm_predict(model, x_direct, n, d, labels, probs);
+}
+%}

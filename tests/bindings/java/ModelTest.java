@@ -1,0 +1,353 @@
+package org.tdcm.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tdcm.Assignment;
+import org.tdcm.DriftPair;
+import org.tdcm.Metrics;
+import org.tdcm.Model;
+import org.tdcm.ParameterInfo;
+import org.tdcm.Status;
+import org.tdcm.Tdcm;
+import org.tdcm.TdcmException;
+
+/** The Java binding against the installed library, on protocol P1 with k-means. */
+class ModelTest {
+  private static final String KMEANS = "k=5 algo=kmeans seed=1";
+  private static DriftPair p1;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void makeData() {
+    p1 = Tdcm.synthDrift(5, 2, 500, 0, 4.0, 0.5);
+  }
+
+  private static Model fitted() {
+    Model model = Model.create(KMEANS);
+    model.fit(p1.sourceX(), p1.d());
+    return model;
+  }
+
+  private static FloatBuffer direct(float[] values, int offset) {
+    FloatBuffer buffer =
+        ByteBuffer.allocateDirect((values.length + offset) * Float.BYTES)
+            .order(ByteOrder.nativeOrder())
+            .asFloatBuffer();
+    buffer.position(offset);
+    buffer.put(values);
+    buffer.position(offset);
+    return buffer;
+  }
+
+  @Test
+  void fitAndAssignOnP1MeetTheQualityFloor() {
+    try (Model model = fitted()) {
+      assertTrue(model.isFitted());
+      assertEquals("kmeans", model.getAlgorithm());
+      assertEquals(5, model.getK());
+      assertEquals(2, model.getInputDim());
+      int[] labels = model.assign(p1.targetX(), p1.d());
+      assertEquals(p1.rows(), labels.length);
+      for (int label : labels) assertTrue(label >= 0 && label < 5);
+      Metrics target = Metrics.compute(p1.targetY(), labels);
+      assertTrue(target.nmi() > 0.5, "target " + target);
+      Metrics source = Metrics.compute(p1.sourceY(), model.assign(p1.sourceX(), p1.d()));
+      assertTrue(source.nmi() > 0.8, "source " + source);
+      double kept = Metrics.accKept(p1.sourceY(), model.assign(p1.sourceX(), p1.d()),
+          p1.targetY(), labels);
+      assertTrue(kept >= 0 && kept <= 1);
+    }
+  }
+
+  @Test
+  void probabilitiesAreRowsOfK() {
+    try (Model model = fitted()) {
+      Assignment a = model.assign(p1.targetX(), p1.d(), true);
+      assertEquals(5, a.k());
+      assertEquals(p1.rows() * 5, a.probabilities().length);
+      for (int r = 0; r < p1.rows(); ++r) {
+        double sum = 0;
+        for (int c = 0; c < 5; ++c) sum += a.probabilities()[r * 5 + c];
+        assertEquals(1.0, sum, 1e-4);
+      }
+      assertArrayEquals(model.assign(p1.targetX(), p1.d()), a.labels());
+      assertNull(model.assign(p1.targetX(), p1.d(), false).probabilities());
+
+      // Into caller-owned arrays of exactly rows and rows x k entries.
+      int[] labels = new int[p1.rows()];
+      float[] probs = new float[p1.rows() * 5];
+      model.assign(p1.targetX(), p1.d(), labels, probs);
+      assertArrayEquals(a.labels(), labels);
+      assertArrayEquals(a.probabilities(), probs);
+      assertEquals(Status.INVALID_ARGUMENT,
+          assertThrows(TdcmException.class,
+                  () -> model.assign(p1.targetX(), p1.d(), new int[p1.rows() + 1], null))
+              .status());
+      assertEquals(Status.INVALID_ARGUMENT,
+          assertThrows(TdcmException.class,
+                  () -> model.assign(p1.targetX(), p1.d(), labels, new float[3]))
+              .status());
+    }
+  }
+
+  @Test
+  void directBuffersGiveTheSameLabelsAsArrays() {
+    try (Model model = fitted()) {
+      int[] expected = model.assign(p1.targetX(), p1.d());
+      FloatBuffer x = direct(p1.targetX(), 3); // a position that is not 0
+      assertArrayEquals(expected, model.assign(x, p1.d()));
+      assertEquals(3, x.position(), "the input position is left alone");
+
+      IntBuffer labels =
+          ByteBuffer.allocateDirect(p1.rows() * Integer.BYTES)
+              .order(ByteOrder.nativeOrder())
+              .asIntBuffer();
+      FloatBuffer probs =
+          ByteBuffer.allocateDirect(p1.rows() * 5 * Float.BYTES)
+              .order(ByteOrder.nativeOrder())
+              .asFloatBuffer();
+      model.assign(x, p1.d(), labels, probs);
+      int[] got = new int[p1.rows()];
+      labels.get(got);
+      assertArrayEquals(expected, got);
+      assertEquals(1.0, probs.get(0) + probs.get(1) + probs.get(2) + probs.get(3) + probs.get(4),
+          1e-4);
+
+      // Fit from a direct buffer too.
+      try (Model other = Model.create(KMEANS)) {
+        other.fit(direct(p1.sourceX(), 0), p1.d());
+        assertArrayEquals(expected, other.assign(p1.targetX(), p1.d()));
+      }
+    }
+  }
+
+  @Test
+  void adaptThenPredict() {
+    try (Model model = fitted()) {
+      TdcmException e =
+          assertThrows(TdcmException.class, () -> model.predict(p1.targetX(), p1.d()));
+      assertEquals(Status.NOT_ADAPTED, e.status());
+      assertFalse(model.isAdapted());
+      model.adapt(p1.targetX(), p1.d());
+      assertTrue(model.isAdapted());
+      int[] labels = model.predict(p1.targetX(), p1.d());
+      assertTrue(Metrics.compute(p1.targetY(), labels).nmi() > 0.5);
+      // Rows are independent: one row at a time gives the same labels.
+      float[] row = {p1.targetX()[0], p1.targetX()[1]};
+      assertEquals(labels[0], model.predict(row, 2)[0]);
+      assertArrayEquals(labels, model.predict(direct(p1.targetX(), 0), p1.d()));
+    }
+  }
+
+  @Test
+  void everyLibraryErrorIsATdcmExceptionWithTheMessage() {
+    TdcmException unknown = assertThrows(TdcmException.class, () -> Model.create("nope=1"));
+    assertEquals(Status.UNKNOWN_PARAMETER, unknown.status());
+    assertEquals(Status.UNKNOWN_PARAMETER.code(), unknown.code());
+    assertTrue(unknown.getMessage().contains("nope"), unknown.getMessage());
+    assertTrue(unknown.toString().contains("UNKNOWN_PARAMETER"), unknown.toString());
+
+    TdcmException bad = assertThrows(TdcmException.class, () -> Model.create("k=0"));
+    assertEquals(Status.BAD_PARAMETER, bad.status());
+    assertTrue(bad.getMessage().contains("'k'"), bad.getMessage());
+
+    try (Model model = Model.create(KMEANS)) {
+      TdcmException notFitted =
+          assertThrows(TdcmException.class, () -> model.assign(p1.targetX(), p1.d()));
+      assertEquals(Status.NOT_FITTED, notFitted.status());
+      assertFalse(notFitted.getMessage().isEmpty());
+      assertEquals(Status.NOT_FITTED,
+          assertThrows(TdcmException.class, () -> model.save(tmp.resolve("m").toString()))
+              .status());
+
+      model.fit(p1.sourceX(), p1.d());
+      TdcmException shape =
+          assertThrows(TdcmException.class, () -> model.assign(new float[] {1, 2, 3}, 3));
+      assertEquals(Status.SHAPE, shape.status());
+
+      float[] nan = p1.targetX().clone();
+      nan[7] = Float.NaN;
+      TdcmException nonFinite =
+          assertThrows(TdcmException.class, () -> model.assign(nan, p1.d()));
+      assertEquals(Status.NON_FINITE, nonFinite.status());
+      assertTrue(nonFinite.getMessage().contains("row 3"), nonFinite.getMessage());
+
+      // Refused by the binding before the call, with the same exception type.
+      assertEquals(Status.INVALID_ARGUMENT,
+          assertThrows(TdcmException.class, () -> model.assign(new float[] {1, 2, 3}, 2))
+              .status());
+      assertEquals(Status.INVALID_ARGUMENT,
+          assertThrows(TdcmException.class, () -> model.assign(p1.targetX(), 0)).status());
+      assertEquals(Status.INVALID_ARGUMENT,
+          assertThrows(TdcmException.class,
+                  () -> model.assign(FloatBuffer.wrap(p1.targetX()), p1.d()))
+              .status());
+      FloatBuffer bigEndian =
+          ByteBuffer.allocateDirect(8).order(ByteOrder.BIG_ENDIAN).asFloatBuffer();
+      if (ByteOrder.nativeOrder() != ByteOrder.BIG_ENDIAN) {
+        assertEquals(Status.INVALID_ARGUMENT,
+            assertThrows(TdcmException.class, () -> model.assign(bigEndian, 2)).status());
+      }
+      // A null array is the library's NULL_ARGUMENT.
+      assertEquals(Status.NULL_ARGUMENT,
+          assertThrows(TdcmException.class, () -> model.assign((float[]) null, 2)).status());
+    }
+
+    TdcmException io = assertThrows(TdcmException.class,
+        () -> Model.load(tmp.resolve("missing.tdcm").toString()));
+    assertEquals(Status.IO, io.status());
+    assertTrue(io.getMessage().contains("missing.tdcm"), io.getMessage());
+
+    assertEquals(Status.INVALID_ARGUMENT,
+        assertThrows(TdcmException.class, () -> Metrics.compute(new int[] {0, 1}, new int[] {0}))
+            .status());
+    assertEquals(Status.INVALID_ARGUMENT,
+        assertThrows(TdcmException.class, () -> Model.create("k=5\0algo=kmeans")).status());
+  }
+
+  @Test
+  void aCorruptFileIsBadFile() throws Exception {
+    Path garbage = tmp.resolve("garbage.tdcm");
+    Files.write(garbage, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    TdcmException e =
+        assertThrows(TdcmException.class, () -> Model.load(garbage.toString()));
+    assertEquals(Status.BAD_FILE, e.status());
+  }
+
+  @Test
+  void saveAndLoadRoundTrip() {
+    // A non-ASCII file name: paths cross as UTF-8.
+    String path = tmp.resolve("modèle-ü.tdcm").toString();
+    try (Model model = fitted()) {
+      int[] expected = model.assign(p1.targetX(), p1.d());
+      model.save(path);
+      try (Model loaded = Model.load(path)) {
+        assertTrue(loaded.isFitted());
+        assertEquals(model.getK(), loaded.getK());
+        assertEquals(model.getInputDim(), loaded.getInputDim());
+        assertEquals(model.getAlgorithm(), loaded.getAlgorithm());
+        assertTrue(loaded.getParams().startsWith("algo=kmeans k=5 "), loaded.getParams());
+        assertEquals("cpu", loaded.getDevice());
+        assertArrayEquals(expected, loaded.assign(p1.targetX(), p1.d()));
+      }
+      try (Model loaded = Model.load(path, "threads=1")) {
+        assertTrue(loaded.getParams().contains("threads=1"), loaded.getParams());
+        assertArrayEquals(expected, loaded.assign(p1.targetX(), p1.d()));
+      }
+    }
+  }
+
+  @Test
+  void closeTwiceIsSafeAndUseAfterCloseIsAnError() {
+    Model model = fitted();
+    assertFalse(model.isClosed());
+    model.close();
+    model.close();
+    assertTrue(model.isClosed());
+    assertThrows(IllegalStateException.class, () -> model.assign(p1.targetX(), p1.d()));
+    assertThrows(IllegalStateException.class, () -> model.fit(p1.sourceX(), p1.d()));
+    assertThrows(IllegalStateException.class, model::getK);
+    assertThrows(IllegalStateException.class, () -> model.save(tmp.resolve("m").toString()));
+  }
+
+  @Test
+  void threadsAssigningOnOneModelGetTheLabelsOfOneThread() throws Exception {
+    try (Model model = fitted()) {
+      int[] expected = model.assign(p1.targetX(), p1.d());
+      FloatBuffer x = direct(p1.targetX(), 0);
+      int threads = 8;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      try {
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int t = 0; t < threads; ++t) {
+          final boolean useBuffer = t % 2 == 1;
+          results.add(pool.submit(() -> {
+            start.await();
+            for (int i = 0; i < 10; ++i) {
+              int[] got = useBuffer ? model.assign(x.duplicate(), p1.d())
+                                    : model.assign(p1.targetX(), p1.d());
+              if (!java.util.Arrays.equals(expected, got)) return false;
+            }
+            return true;
+          }));
+        }
+        start.countDown();
+        for (Future<Boolean> r : results) assertTrue(r.get());
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void errorMessagesStayWithTheirThread() throws Exception {
+    // Two threads failing differently at once: each exception carries its own message.
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<Boolean> unknown = pool.submit(() -> {
+        for (int i = 0; i < 200; ++i) {
+          try {
+            Model.create("bogus_key=1").close();
+            return false;
+          } catch (TdcmException e) {
+            if (e.status() != Status.UNKNOWN_PARAMETER || !e.getMessage().contains("bogus_key")) {
+              return false;
+            }
+          }
+        }
+        return true;
+      });
+      Future<Boolean> bad = pool.submit(() -> {
+        for (int i = 0; i < 200; ++i) {
+          try {
+            Model.create("k=-3").close();
+            return false;
+          } catch (TdcmException e) {
+            if (e.status() != Status.BAD_PARAMETER || !e.getMessage().contains("-3")) return false;
+          }
+        }
+        return true;
+      });
+      assertTrue(unknown.get());
+      assertTrue(bad.get());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void libraryFacts() {
+    assertTrue(Tdcm.version().matches("\\d+\\.\\d+\\.\\d+"), Tdcm.version());
+    List<ParameterInfo> params = Tdcm.parameters();
+    assertTrue(params.stream().anyMatch(p -> p.name().equals("k") && p.type().equals("int")));
+    assertTrue(params.stream().anyMatch(p -> p.name().equals("algo")
+        && p.range().contains("kmeans")));
+    try (Model model = Model.create()) {
+      assertFalse(model.isFitted());
+      assertEquals("tdcm", model.getAlgorithm());
+      assertTrue(model.getParams().contains("k=5"), model.getParams());
+    }
+  }
+}
