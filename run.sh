@@ -14,9 +14,9 @@ JOBS=${JOBS:-$(nproc)}
 # Debian packages the build and the tests need. LibTorch calls whatever
 # libblas.so.3 is installed: OpenBLAS makes it ~30x faster than the reference BLAS.
 # The bindings: SWIG (Java, C#), a JDK and JUnit 5, Mono's C# compiler and
-# runtime, and pkg-config (the C example finds libtdcm with it).
+# runtime, Go, and pkg-config (cgo and the C example find libtdcm with it).
 PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev
-  swig default-jdk-headless junit5 mono-mcs pkg-config)
+  swig default-jdk-headless junit5 mono-mcs golang-go pkg-config)
 
 missing_packages() {
   local p
@@ -41,7 +41,7 @@ install_packages() {
 build() {
   install_packages "${PACKAGES[@]}"
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
-    -DTDCM_BUILD_JAVA=ON -DTDCM_BUILD_CSHARP=ON
+    -DTDCM_BUILD_JAVA=ON -DTDCM_BUILD_CSHARP=ON -DTDCM_BUILD_GO=ON
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 

@@ -1,0 +1,23 @@
+// Package tdcm is the Go binding of libtdcm, transferable deep clustering
+// behind a C API: a Model learns how to cluster on source data (Fit), then
+// clusters a new target data set in one pass (Assign), or adapts once and
+// labels rows as they come (Adapt + Predict).
+//
+// Data are row-major float32 matrices of d columns in a []float32 of
+// rows*d values; labels are []int32. Slices are passed to the library by
+// pointer for the length of a call, never copied.
+//
+// Every failure of the library comes back as an *Error carrying the status
+// and the library's message; errors.Is(err, tdcm.Busy) tests the status.
+// Nothing in the package panics on a library error. Reading calls (Assign,
+// Predict, Save, the getters) may run from many goroutines at once on one
+// Model; a modifying call (Fit, Adapt) while another runs fails with Busy.
+// Close waits for calls in progress, may be called any number of times, and
+// a call after it returns ErrClosed. A Model that becomes unreachable
+// without Close is freed by a finalizer.
+//
+// The package is cgo over the installed C header and library, found with
+// pkg-config (package "tdcm"): set PKG_CONFIG_PATH to <prefix>/lib/pkgconfig
+// for a prefix pkg-config does not search, and LD_LIBRARY_PATH to
+// <prefix>/lib at run time when the dynamic linker does not search it.
+package tdcm

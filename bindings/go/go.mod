@@ -1,0 +1,3 @@
+module libtdcm.invalid/tdcm
+
+go 1.19

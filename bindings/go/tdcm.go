@@ -1,0 +1,682 @@
+package tdcm
+
+/*
+#cgo pkg-config: tdcm
+#include <stdlib.h>
+#include <string.h>
+
+#include <tdcm/tdcm.h>
+
+// Every call goes through one of these: it runs the C function and, if that
+// failed, copies tdcm_last_error() before returning to Go. The message is
+// thread-local and a goroutine may run its next cgo call on another thread,
+// so it must be read within the same call.
+static char *tdcmgo_error(tdcm_status s) {
+  return s == TDCM_OK ? NULL : strdup(tdcm_last_error());
+}
+
+static tdcm_status tdcmgo_create(tdcm_model **out, const char *params, char **err) {
+  tdcm_status s = tdcm_create(out, params);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_load(tdcm_model **out, const char *path, const char *params,
+                               char **err) {
+  tdcm_status s = params ? tdcm_load_with(out, path, params) : tdcm_load(out, path);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_fit(tdcm_model *m, const float *x, int64_t n, int64_t d,
+                              const int64_t *set_ids, char **err) {
+  tdcm_status s = tdcm_fit(m, x, n, d, set_ids);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_assign(tdcm_model *m, const float *x, int64_t n, int64_t d,
+                                 int32_t *labels, float *probs, char **err) {
+  tdcm_status s = tdcm_assign(m, x, n, d, labels, probs);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_adapt(tdcm_model *m, const float *x, int64_t n, int64_t d,
+                                char **err) {
+  tdcm_status s = tdcm_adapt(m, x, n, d);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_predict(tdcm_model *m, const float *x, int64_t n, int64_t d,
+                                  int32_t *labels, float *probs, char **err) {
+  tdcm_status s = tdcm_predict(m, x, n, d, labels, probs);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_save(tdcm_model *m, const char *path, char **err) {
+  tdcm_status s = tdcm_save(m, path);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_get_k(tdcm_model *m, int64_t *k, char **err) {
+  tdcm_status s = tdcm_get_k(m, k);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+// All scalar properties in one call.
+typedef struct tdcmgo_info {
+  int64_t k, input_dim, embed_dim;
+  int fitted, adapted;
+  const char *algorithm, *device;
+} tdcmgo_info;
+
+static tdcm_status tdcmgo_get_info(tdcm_model *m, tdcmgo_info *info, char **err) {
+  tdcm_status s = tdcm_get_k(m, &info->k);
+  if (s == TDCM_OK) s = tdcm_get_input_dim(m, &info->input_dim);
+  if (s == TDCM_OK) s = tdcm_get_embed_dim(m, &info->embed_dim);
+  if (s == TDCM_OK) s = tdcm_is_fitted(m, &info->fitted);
+  if (s == TDCM_OK) s = tdcm_is_adapted(m, &info->adapted);
+  if (s == TDCM_OK) s = tdcm_get_algorithm(m, &info->algorithm);
+  if (s == TDCM_OK) s = tdcm_get_device(m, &info->device);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+// The parameter string, malloc'ed.
+static tdcm_status tdcmgo_get_params(tdcm_model *m, char **out, char **err) {
+  char probe[1];
+  size_t needed = 0;
+  tdcm_status s = tdcm_get_params(m, probe, 0, &needed);
+  *out = NULL;
+  if (needed > 0) {
+    *out = (char *)malloc(needed);
+    s = *out ? tdcm_get_params(m, *out, needed, NULL) : TDCM_ERR_OUT_OF_MEMORY;
+  }
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_metrics(const int32_t *truth, const int32_t *pred, int64_t n,
+                                  tdcm_metrics_result *out, char **err) {
+  tdcm_status s = tdcm_metrics(truth, pred, n, out);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_acc_kept(const int32_t *st, const int32_t *sp, int64_t ns,
+                                   const int32_t *tt, const int32_t *tp, int64_t nt,
+                                   double *acc_kept, char **err) {
+  tdcm_status s = tdcm_metrics_acc_kept(st, sp, ns, tt, tp, nt, acc_kept);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_synth_drift(int64_t k, int64_t d, int64_t n, uint64_t seed,
+                                      double spread, double drift, float *sx, int32_t *sy,
+                                      float *tx, int32_t *ty, char **err) {
+  tdcm_status s = tdcm_synth_drift(k, d, n, seed, spread, drift, sx, sy, tx, ty);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_param_info(size_t index, tdcm_param_desc *desc, char **err) {
+  tdcm_status s = tdcm_param_info(index, desc);
+  *err = tdcmgo_error(s);
+  return s;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// Status is a status code of the C API. Every failing call returns an
+// *Error with one; errors.Is(err, tdcm.NotFitted) tests for it.
+type Status int
+
+// The status codes of tdcm.h.
+const (
+	OK                 = Status(C.TDCM_OK)
+	NullArgument       = Status(C.TDCM_ERR_NULL_ARGUMENT)
+	InvalidArgument    = Status(C.TDCM_ERR_INVALID_ARGUMENT)
+	UnknownParameter   = Status(C.TDCM_ERR_UNKNOWN_PARAMETER)
+	BadParameter       = Status(C.TDCM_ERR_BAD_PARAMETER)
+	NonFinite          = Status(C.TDCM_ERR_NON_FINITE)
+	Shape              = Status(C.TDCM_ERR_SHAPE)
+	NotFitted          = Status(C.TDCM_ERR_NOT_FITTED)
+	NotAdapted         = Status(C.TDCM_ERR_NOT_ADAPTED)
+	IO                 = Status(C.TDCM_ERR_IO)
+	BadFile            = Status(C.TDCM_ERR_BAD_FILE)
+	UnsupportedVersion = Status(C.TDCM_ERR_UNSUPPORTED_VERSION)
+	Device             = Status(C.TDCM_ERR_DEVICE)
+	Busy               = Status(C.TDCM_ERR_BUSY)
+	OutOfMemory        = Status(C.TDCM_ERR_OUT_OF_MEMORY)
+	Cancelled          = Status(C.TDCM_ERR_CANCELLED)
+	Internal           = Status(C.TDCM_ERR_INTERNAL)
+	Diverged           = Status(C.TDCM_ERR_DIVERGED)
+)
+
+// String is the C name of the code, e.g. "TDCM_ERR_SHAPE".
+func (s Status) String() string {
+	return C.GoString(C.tdcm_status_name(C.tdcm_status(s)))
+}
+
+// Error makes a Status usable as the target of errors.Is.
+func (s Status) Error() string {
+	return "tdcm: " + s.String()
+}
+
+// Error is a failed call: the status and the library's message.
+type Error struct {
+	Status  Status
+	Message string
+}
+
+func (e *Error) Error() string {
+	return "tdcm: " + e.Status.String() + ": " + e.Message
+}
+
+// Is reports whether target is this error's Status, or an *Error with the
+// same Status.
+func (e *Error) Is(target error) bool {
+	switch t := target.(type) {
+	case Status:
+		return e.Status == t
+	case *Error:
+		return e.Status == t.Status
+	}
+	return false
+}
+
+// ErrClosed is returned by every method of a Model after Close.
+var ErrClosed = errors.New("tdcm: the model is closed")
+
+// check turns a status and the message copied by the C wrapper into an error.
+func check(s C.tdcm_status, msg *C.char) error {
+	if s == C.TDCM_OK {
+		return nil
+	}
+	text := ""
+	if msg != nil {
+		text = C.GoString(msg)
+		C.free(unsafe.Pointer(msg))
+	}
+	return &Error{Status: Status(s), Message: text}
+}
+
+func invalid(format string, args ...interface{}) error {
+	return &Error{Status: InvalidArgument, Message: fmt.Sprintf(format, args...)}
+}
+
+// cString is a NUL-terminated copy of s for C (freed by the caller).
+func cString(s string) (*C.char, error) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return nil, invalid("string holds a NUL byte: %q", s)
+		}
+	}
+	return C.CString(s), nil
+}
+
+// Model is a libtdcm model. Its methods are safe for concurrent use.
+type Model struct {
+	mu sync.RWMutex
+	h  *C.tdcm_model
+}
+
+func newModel(h *C.tdcm_model) *Model {
+	m := &Model{h: h}
+	runtime.SetFinalizer(m, (*Model).Close)
+	return m
+}
+
+// New creates an unfitted model from space-separated "key=value" pairs, e.g.
+// "k=10 algo=kmeans" ("" for the defaults; see Parameters for the keys).
+func New(params string) (*Model, error) {
+	cp, err := cString(params)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cp))
+	var h *C.tdcm_model
+	var msg *C.char
+	if err := check(C.tdcmgo_create(&h, cp, &msg), msg); err != nil {
+		return nil, err
+	}
+	return newModel(h), nil
+}
+
+// Load reads a model written by Save, onto the CPU.
+func Load(path string) (*Model, error) {
+	return load(path, nil)
+}
+
+// LoadWith reads a model written by Save and overrides its run-time
+// parameters (only "device", "threads" and "chunk_rows").
+func LoadWith(path, params string) (*Model, error) {
+	return load(path, &params)
+}
+
+func load(path string, params *string) (*Model, error) {
+	cpath, err := cString(path)
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cpath))
+	var cparams *C.char
+	if params != nil {
+		if cparams, err = cString(*params); err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(cparams))
+	}
+	var h *C.tdcm_model
+	var msg *C.char
+	if err := check(C.tdcmgo_load(&h, cpath, cparams, &msg), msg); err != nil {
+		return nil, err
+	}
+	return newModel(h), nil
+}
+
+// Close frees the model. It waits for calls in progress on other goroutines;
+// calling it again does nothing. It always returns nil.
+func (m *Model) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.h != nil {
+		C.tdcm_destroy(m.h)
+		m.h = nil
+		runtime.SetFinalizer(m, nil)
+	}
+	return nil
+}
+
+// acquire read-locks the model for one call; the caller defers m.mu.RUnlock()
+// only when err is nil.
+func (m *Model) acquire() (*C.tdcm_model, error) {
+	m.mu.RLock()
+	if m.h == nil {
+		m.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	return m.h, nil
+}
+
+// rows checks that x is a matrix of d columns and returns its row count.
+func rows(x []float32, d int) (int, error) {
+	if d < 1 {
+		return 0, invalid("d must be at least 1, got %d", d)
+	}
+	if len(x) == 0 {
+		return 0, invalid("x holds no rows")
+	}
+	if len(x)%d != 0 {
+		return 0, invalid("x holds %d values, not a multiple of d = %d", len(x), d)
+	}
+	return len(x) / d, nil
+}
+
+func floats(x []float32) *C.float {
+	if len(x) == 0 {
+		return nil
+	}
+	return (*C.float)(unsafe.Pointer(&x[0]))
+}
+
+func int32s(x []int32) *C.int32_t {
+	if len(x) == 0 {
+		return nil
+	}
+	return (*C.int32_t)(unsafe.Pointer(&x[0]))
+}
+
+// Fit trains on one source data set of d columns. It replaces any earlier fit.
+func (m *Model) Fit(x []float32, d int) error {
+	return m.FitSets(x, d, nil)
+}
+
+// FitSets trains on a collection of source data sets: rows with equal
+// setIDs form one data set (a mini-batch never mixes them). setIDs may be
+// nil (one data set).
+func (m *Model) FitSets(x []float32, d int, setIDs []int64) error {
+	n, err := rows(x, d)
+	if err != nil {
+		return err
+	}
+	var ids *C.int64_t
+	if setIDs != nil {
+		if len(setIDs) != n {
+			return invalid("setIDs has %d entries for %d rows", len(setIDs), n)
+		}
+		ids = (*C.int64_t)(unsafe.Pointer(&setIDs[0]))
+	}
+	h, err := m.acquire()
+	if err != nil {
+		return err
+	}
+	defer m.mu.RUnlock()
+	var msg *C.char
+	return check(C.tdcmgo_fit(h, floats(x), C.int64_t(n), C.int64_t(d), ids, &msg), msg)
+}
+
+// Assign clusters a target data set in one forward pass (the centroids adapt
+// to all rows; the model is not changed) and returns one label per row.
+func (m *Model) Assign(x []float32, d int) ([]int32, error) {
+	n, err := rows(x, d)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]int32, n)
+	if err := m.label(false, x, d, labels, nil); err != nil {
+		return nil, err
+	}
+	return labels, nil
+}
+
+// AssignProbs is Assign that also returns the rows*k soft assignments
+// (row-major, each row sums to 1).
+func (m *Model) AssignProbs(x []float32, d int) ([]int32, []float32, error) {
+	return m.labelProbs(false, x, d)
+}
+
+// AssignInto is Assign into caller-owned slices: labels of at least rows
+// entries, probs nil or of at least rows*k.
+func (m *Model) AssignInto(x []float32, d int, labels []int32, probs []float32) error {
+	return m.label(false, x, d, labels, probs)
+}
+
+// Adapt adapts the centroids to a target domain (all rows) and keeps them
+// for Predict.
+func (m *Model) Adapt(x []float32, d int) error {
+	n, err := rows(x, d)
+	if err != nil {
+		return err
+	}
+	h, err := m.acquire()
+	if err != nil {
+		return err
+	}
+	defer m.mu.RUnlock()
+	var msg *C.char
+	return check(C.tdcmgo_adapt(h, floats(x), C.int64_t(n), C.int64_t(d), &msg), msg)
+}
+
+// Predict labels rows against the adapted centroids (rows are independent,
+// so one row is fine).
+func (m *Model) Predict(x []float32, d int) ([]int32, error) {
+	n, err := rows(x, d)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]int32, n)
+	if err := m.label(true, x, d, labels, nil); err != nil {
+		return nil, err
+	}
+	return labels, nil
+}
+
+// PredictProbs is Predict that also returns the rows*k soft assignments.
+func (m *Model) PredictProbs(x []float32, d int) ([]int32, []float32, error) {
+	return m.labelProbs(true, x, d)
+}
+
+// PredictInto is Predict into caller-owned slices.
+func (m *Model) PredictInto(x []float32, d int, labels []int32, probs []float32) error {
+	return m.label(true, x, d, labels, probs)
+}
+
+func (m *Model) labelProbs(predict bool, x []float32, d int) ([]int32, []float32, error) {
+	n, err := rows(x, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := m.K()
+	if err != nil {
+		return nil, nil, err
+	}
+	labels := make([]int32, n)
+	probs := make([]float32, n*k)
+	if err := m.label(predict, x, d, labels, probs); err != nil {
+		return nil, nil, err
+	}
+	return labels, probs, nil
+}
+
+func (m *Model) label(predict bool, x []float32, d int, labels []int32, probs []float32) error {
+	n, err := rows(x, d)
+	if err != nil {
+		return err
+	}
+	if len(labels) < n {
+		return invalid("labels has room for %d of %d rows", len(labels), n)
+	}
+	h, err := m.acquire()
+	if err != nil {
+		return err
+	}
+	defer m.mu.RUnlock()
+	var cprobs *C.float
+	if probs != nil {
+		var k C.int64_t
+		var msg *C.char
+		if err := check(C.tdcmgo_get_k(h, &k, &msg), msg); err != nil {
+			return err
+		}
+		if int64(len(probs)) < int64(n)*int64(k) {
+			return invalid("probs has room for %d of %d values", len(probs), int64(n)*int64(k))
+		}
+		cprobs = floats(probs)
+	}
+	var msg *C.char
+	if predict {
+		return check(C.tdcmgo_predict(h, floats(x), C.int64_t(n), C.int64_t(d),
+			int32s(labels), cprobs, &msg), msg)
+	}
+	return check(C.tdcmgo_assign(h, floats(x), C.int64_t(n), C.int64_t(d),
+		int32s(labels), cprobs, &msg), msg)
+}
+
+// Save writes the model to path (atomically: a temporary file, then a rename).
+func (m *Model) Save(path string) error {
+	cpath, err := cString(path)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cpath))
+	h, err := m.acquire()
+	if err != nil {
+		return err
+	}
+	defer m.mu.RUnlock()
+	var msg *C.char
+	return check(C.tdcmgo_save(h, cpath, &msg), msg)
+}
+
+// Info is a snapshot of a model's properties.
+type Info struct {
+	K         int    // clusters
+	InputDim  int    // input dimension; 0 before fitting
+	EmbedDim  int    // embedding width
+	Fitted    bool   // fitted, or loaded fitted
+	Adapted   bool   // Adapt ran since the last fit
+	Algorithm string // "tdcm" or "kmeans"
+	Device    string // "cpu", "cuda:0", ...
+}
+
+// Info returns the model's properties.
+func (m *Model) Info() (Info, error) {
+	h, err := m.acquire()
+	if err != nil {
+		return Info{}, err
+	}
+	defer m.mu.RUnlock()
+	var ci C.tdcmgo_info
+	var msg *C.char
+	if err := check(C.tdcmgo_get_info(h, &ci, &msg), msg); err != nil {
+		return Info{}, err
+	}
+	return Info{
+		K:         int(ci.k),
+		InputDim:  int(ci.input_dim),
+		EmbedDim:  int(ci.embed_dim),
+		Fitted:    ci.fitted != 0,
+		Adapted:   ci.adapted != 0,
+		Algorithm: C.GoString(ci.algorithm),
+		Device:    C.GoString(ci.device),
+	}, nil
+}
+
+// K is the number of clusters.
+func (m *Model) K() (int, error) {
+	info, err := m.Info()
+	return info.K, err
+}
+
+// InputDim is the input dimension of the fitted model (0 before fitting).
+func (m *Model) InputDim() (int, error) {
+	info, err := m.Info()
+	return info.InputDim, err
+}
+
+// Fitted reports whether the model has been fitted (or loaded fitted).
+func (m *Model) Fitted() (bool, error) {
+	info, err := m.Info()
+	return info.Fitted, err
+}
+
+// Algorithm is "tdcm" or "kmeans".
+func (m *Model) Algorithm() (string, error) {
+	info, err := m.Info()
+	return info.Algorithm, err
+}
+
+// Params is the model's full parameter string, every key in canonical form.
+func (m *Model) Params() (string, error) {
+	h, err := m.acquire()
+	if err != nil {
+		return "", err
+	}
+	defer m.mu.RUnlock()
+	var out, msg *C.char
+	if err := check(C.tdcmgo_get_params(h, &out, &msg), msg); err != nil {
+		return "", err
+	}
+	defer C.free(unsafe.Pointer(out))
+	return C.GoString(out), nil
+}
+
+// Version is the library's version, e.g. "0.1.0".
+func Version() string {
+	return C.GoString(C.tdcm_version())
+}
+
+// Metrics is the clustering quality of a labelling against ground truth.
+type Metrics struct {
+	NMI float64 // normalized mutual information (arithmetic normalisation)
+	ARI float64 // adjusted Rand index
+	ACC float64 // accuracy under the best one-to-one cluster-to-label map
+}
+
+func (s Metrics) String() string {
+	return fmt.Sprintf("NMI %.4f  ARI %.4f  ACC %.4f", s.NMI, s.ARI, s.ACC)
+}
+
+// ComputeMetrics scores pred against truth (equal lengths, non-negative labels).
+func ComputeMetrics(truth, pred []int32) (Metrics, error) {
+	if len(truth) != len(pred) {
+		return Metrics{}, invalid("truth and pred differ in length: %d != %d", len(truth), len(pred))
+	}
+	var out C.tdcm_metrics_result
+	var msg *C.char
+	err := check(C.tdcmgo_metrics(int32s(truth), int32s(pred), C.int64_t(len(truth)), &out, &msg), msg)
+	if err != nil {
+		return Metrics{}, err
+	}
+	return Metrics{NMI: float64(out.nmi), ARI: float64(out.ari), ACC: float64(out.acc)}, nil
+}
+
+// AccKept is the accuracy of the target labelling under the cluster-to-label
+// map found on the source labelling.
+func AccKept(sourceTruth, sourcePred, targetTruth, targetPred []int32) (float64, error) {
+	if len(sourceTruth) != len(sourcePred) || len(targetTruth) != len(targetPred) {
+		return 0, invalid("truth and pred differ in length")
+	}
+	var acc C.double
+	var msg *C.char
+	err := check(C.tdcmgo_acc_kept(int32s(sourceTruth), int32s(sourcePred), C.int64_t(len(sourceTruth)),
+		int32s(targetTruth), int32s(targetPred), C.int64_t(len(targetTruth)), &acc, &msg), msg)
+	return float64(acc), err
+}
+
+// DriftPair is a source and a drifted target data set of protocol P1.
+type DriftPair struct {
+	D       int       // columns
+	SourceX []float32 // rows*D, row-major
+	SourceY []int32   // rows
+	TargetX []float32
+	TargetY []int32
+}
+
+// SynthDrift generates one data-set pair of protocol P1 ("synth-drift"): k
+// Gaussian clusters of nPerCluster rows in d dimensions, and a target whose
+// centers moved by drift times the spread. Deterministic for a seed.
+func SynthDrift(k, d, nPerCluster int, seed uint64, spread, drift float64) (*DriftPair, error) {
+	if k < 1 || d < 1 || nPerCluster < 1 {
+		return nil, invalid("synth_drift needs k, d, n_per_cluster >= 1")
+	}
+	n := k * nPerCluster
+	p := &DriftPair{
+		D:       d,
+		SourceX: make([]float32, n*d),
+		SourceY: make([]int32, n),
+		TargetX: make([]float32, n*d),
+		TargetY: make([]int32, n),
+	}
+	var msg *C.char
+	err := check(C.tdcmgo_synth_drift(C.int64_t(k), C.int64_t(d), C.int64_t(nPerCluster),
+		C.uint64_t(seed), C.double(spread), C.double(drift), floats(p.SourceX), int32s(p.SourceY),
+		floats(p.TargetX), int32s(p.TargetY), &msg), msg)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Parameter describes one key that New accepts.
+type Parameter struct {
+	Name, Type, Default, Range, Help string
+}
+
+// Parameters lists every key that New accepts.
+func Parameters() ([]Parameter, error) {
+	var count C.size_t
+	if C.tdcm_param_count(&count) != C.TDCM_OK {
+		return nil, &Error{Status: Internal, Message: "tdcm_param_count failed"}
+	}
+	list := make([]Parameter, 0, int(count))
+	for i := C.size_t(0); i < count; i++ {
+		var desc C.tdcm_param_desc
+		var msg *C.char
+		if err := check(C.tdcmgo_param_info(i, &desc, &msg), msg); err != nil {
+			return nil, err
+		}
+		list = append(list, Parameter{
+			Name:    C.GoString(desc.name),
+			Type:    C.GoString(desc._type),
+			Default: C.GoString(desc.default_value),
+			Range:   C.GoString(desc._range),
+			Help:    C.GoString(desc.help),
+		})
+	}
+	return list, nil
+}
