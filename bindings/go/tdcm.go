@@ -506,7 +506,7 @@ func (m *Model) Save(path string) error {
 type Info struct {
 	K         int    // clusters
 	InputDim  int    // input dimension; 0 before fitting
-	EmbedDim  int    // embedding width
+	EmbedDim  int    // width of the centroids' space: embed_dim (TDCM), input dim (k-means)
 	Fitted    bool   // fitted, or loaded fitted
 	Adapted   bool   // Adapt ran since the last fit
 	Algorithm string // "tdcm" or "kmeans"

@@ -157,7 +157,8 @@ namespace Tdcm
             }
         }
 
-        /// <summary>Embedding width.</summary>
+        /// <summary>Width of the space the centroids live in: embed_dim for TDCM, the input
+        /// dimension for k-means.</summary>
         public int EmbedDim
         {
             get

@@ -270,7 +270,7 @@ public final class Model implements AutoCloseable {
     return Math.toIntExact(v[0]);
   }
 
-  /** Embedding width b (0 for k-means before fitting). */
+  /** Width of the space the centroids live in: embed_dim for TDCM, the input dim for k-means. */
   public int getEmbedDim() {
     long[] v = new long[1];
     long h = acquire();
