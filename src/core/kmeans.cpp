@@ -46,13 +46,12 @@ at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen
   const int64_t trials = 2 + static_cast<int64_t>(std::log(static_cast<double>(k)));
   auto uniform = [&] { return at::rand({1}, gen, at::kDouble).item<double>(); };
 
-  std::vector<int64_t> chosen{std::min(static_cast<int64_t>(uniform() * n), n - 1)};
-  at::Tensor centers = gather_rows(rows, chosen);
+  at::Tensor centers = gather_rows(rows, {std::min(static_cast<int64_t>(uniform() * n), n - 1)});
   // Closest squared distance of every row to the chosen centers.
   std::vector<at::Tensor> parts;
   for (int64_t s = 0; s < n; s += rows.chunk_rows) {
-    parts.push_back(squared_distances(rows.chunk(s, std::min(rows.chunk_rows, n - s)), centers)
-                        .squeeze(1));
+    parts.push_back(
+        squared_distances(rows.chunk(s, std::min(rows.chunk_rows, n - s)), centers).squeeze(1));
   }
   at::Tensor closest = at::cat(parts);
 
@@ -65,10 +64,8 @@ at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen
     }
     const at::Tensor cand = gather_rows(rows, candidates);
     // Potential of each candidate: the summed closest distance if it were added.
-    at::Tensor best_closest;
     double best_potential = 0;
     int64_t best = 0;
-    std::vector<at::Tensor> new_closest(candidates.size());
     at::Tensor potentials = at::zeros({trials}, closest.options().dtype(at::kDouble));
     std::vector<at::Tensor> chunks;
     for (int64_t s = 0; s < n; s += rows.chunk_rows) {
@@ -86,9 +83,7 @@ at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen
         best = t;
       }
     }
-    best_closest = all.select(1, best).contiguous();
-    closest = best_closest;
-    chosen.push_back(candidates[static_cast<size_t>(best)]);
+    closest = all.select(1, best).contiguous();
     centers = at::cat({centers, cand.narrow(0, best, 1)});
   }
   return centers;
@@ -121,8 +116,8 @@ KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_it
   double inertia = 0;
   for (int64_t s = 0; s < n; s += rows.chunk_rows) {
     const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
-    inertia += std::get<0>(squared_distances(x, r.centroids).min(1)).to(at::kDouble).sum()
-                   .item<double>();
+    inertia +=
+        std::get<0>(squared_distances(x, r.centroids).min(1)).to(at::kDouble).sum().item<double>();
   }
   r.inertia = inertia;
   return r;

@@ -16,11 +16,6 @@ at::Tensor wrap_rows(const float *x, int64_t n, int64_t d) {
   return at::from_blob(const_cast<float *>(x), {n, d}, at::kFloat);
 }
 
-void write_buffer(const at::Tensor &src, void *dst) {
-  const at::Tensor cpu = src.to(at::kCPU).contiguous();
-  std::memcpy(dst, cpu.data_ptr(), static_cast<size_t>(cpu.numel()) * cpu.element_size());
-}
-
 std::vector<at::Tensor> group_rows(const int64_t *set_ids, int64_t n, int64_t k) {
   if (set_ids == nullptr) return {at::arange(n, at::kLong)};
   std::map<int64_t, std::vector<int64_t>> groups;
@@ -29,8 +24,8 @@ std::vector<at::Tensor> group_rows(const int64_t *set_ids, int64_t n, int64_t k)
   for (auto &[id, rows] : groups) {
     if (static_cast<int64_t>(rows.size()) < k) {
       fail(TDCM_ERR_INVALID_ARGUMENT, "data set " + std::to_string(id) + " has " +
-                                          std::to_string(rows.size()) + " rows, fewer than k=" +
-                                          std::to_string(k));
+                                          std::to_string(rows.size()) +
+                                          " rows, fewer than k=" + std::to_string(k));
     }
     sets.push_back(at::tensor(rows, at::kLong));
   }
@@ -49,7 +44,8 @@ int64_t Model::embed_dim() const {
 void Model::check_input(int64_t n, int64_t d) const {
   if (!state_) fail(TDCM_ERR_NOT_FITTED, "the model is not fitted: call tdcm_fit or tdcm_load");
   if (d != state_->input_dim) {
-    fail(TDCM_ERR_SHAPE, "input has " + std::to_string(d) + " columns but the model was fitted on " +
+    fail(TDCM_ERR_SHAPE, "input has " + std::to_string(d) +
+                             " columns but the model was fitted on " +
                              std::to_string(state_->input_dim));
   }
   if (n < 1) fail(TDCM_ERR_INVALID_ARGUMENT, "n must be at least 1");
@@ -137,8 +133,8 @@ void Model::label_against(const State &state, const float *x, int64_t n,
     for (int64_t s = 0; s < n; s += rows.chunk_rows) {
       const int64_t len = std::min(rows.chunk_rows, n - s);
       const at::Tensor dist = squared_distances(rows.chunk(s, len), centroids);
-      write_buffer(dist.argmin(1).to(at::kInt), labels + s);
-      if (probs != nullptr) write_buffer(at::softmax(dist.neg() / params_.tau, 1), probs + s * k);
+      copy_to_buffer(dist.argmin(1).to(at::kInt), labels + s);
+      if (probs != nullptr) copy_to_buffer(at::softmax(dist.neg() / params_.tau, 1), probs + s * k);
     }
     return;
   }
@@ -157,7 +153,8 @@ void Model::assign(const float *x, int64_t n, int64_t d, int32_t *labels, float 
   }
   const at::Tensor z = embed(state, x, n);
   const BlockConfig cfg = block_config(params_);
-  const Adaptation a = adapt_chunked(state.net, cfg, params_.blocks, z, params_.k, params_.chunk_rows);
+  const Adaptation a =
+      adapt_chunked(state.net, cfg, params_.blocks, z, params_.k, params_.chunk_rows);
   // The output is the last block's assignment delta(L), made against C(L-1).
   label_chunked(state.net, cfg, params_.blocks - 1, z, a.last_input, params_.chunk_rows, labels,
                 probs);
@@ -168,12 +165,13 @@ void Model::adapt(const float *x, int64_t n, int64_t d) {
   at::NoGradGuard no_grad;
   State next = *state_;
   if (params_.algo == "kmeans") {
-    next.adapted = lloyd(rows_of(next, x, n), next.centroids, params_.max_iter, params_.tol).centroids;
+    next.adapted =
+        lloyd(rows_of(next, x, n), next.centroids, params_.max_iter, params_.tol).centroids;
   } else {
     const at::Tensor z = embed(next, x, n);
-    next.adapted =
-        adapt_chunked(next.net, block_config(params_), params_.blocks, z, params_.k, params_.chunk_rows)
-            .centroids;
+    next.adapted = adapt_chunked(next.net, block_config(params_), params_.blocks, z, params_.k,
+                                 params_.chunk_rows)
+                       .centroids;
   }
   state_ = std::move(next);
 }

@@ -1,8 +1,9 @@
 #include "core/runtime.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 
+#include <cstring>
 #include <thread>
 
 #include "core/errors.h"
@@ -43,6 +44,11 @@ void apply_threads(int64_t threads, Work work) {
     if (want <= 0) want = 1;
   }
   if (at::get_num_threads() != want) at::set_num_threads(want);
+}
+
+void copy_to_buffer(const at::Tensor &src, void *dst) {
+  const at::Tensor cpu = src.to(at::kCPU).contiguous();
+  std::memcpy(dst, cpu.data_ptr(), static_cast<size_t>(cpu.numel()) * cpu.element_size());
 }
 
 }  // namespace tdcm

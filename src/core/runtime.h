@@ -23,4 +23,7 @@ enum class Work { Training, Inference };
 // k-means on all cores. LibTorch builds start on one thread.
 void apply_threads(int64_t threads, Work work);
 
+// Copies a tensor (any device) into a caller's buffer of matching size and dtype.
+void copy_to_buffer(const at::Tensor &src, void *dst);
+
 }  // namespace tdcm

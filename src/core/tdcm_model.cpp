@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/runtime.h"
 
 namespace tdcm {
 namespace {
@@ -19,11 +20,6 @@ at::Tensor activation(const at::Tensor &s, const BlockConfig &cfg) {
 
 at::Tensor uniform_tensor(at::IntArrayRef shape, double bound, at::Generator &gen) {
   return at::empty(shape, at::kFloat).uniform_(-bound, bound, gen);
-}
-
-void copy_to_buffer(const at::Tensor &src, void *dst) {
-  const at::Tensor cpu = src.to(at::kCPU).contiguous();
-  std::memcpy(dst, cpu.data_ptr(), cpu.numel() * cpu.element_size());
 }
 
 }  // namespace
@@ -176,8 +172,8 @@ TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
 at::Tensor orthogonality_penalty(const TdcmNet &net, const BlockConfig &cfg) {
   at::Tensor total = at::zeros({}, net.a_q[0].options());
   for (size_t i = 0; i < net.a_q.size(); ++i) {
-    for (const at::Tensor &w : {net.wq(static_cast<int64_t>(i), cfg),
-                                net.wk(static_cast<int64_t>(i), cfg)}) {
+    for (const at::Tensor &w :
+         {net.wq(static_cast<int64_t>(i), cfg), net.wk(static_cast<int64_t>(i), cfg)}) {
       const at::Tensor eye = at::eye(w.size(0), w.options());
       total = total + (w.mm(w.t()) - eye).pow(2).sum();
     }
@@ -264,8 +260,7 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
       p.loss_clu = sum_clu / nb;
       p.loss_bal = sum_bal / nb;
       p.loss_orth = sum_orth / nb;
-      p.elapsed_s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (!progress(p)) fail(TDCM_ERR_CANCELLED, "fit cancelled by the progress callback");
     }
   }
