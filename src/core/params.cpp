@@ -146,7 +146,9 @@ const std::vector<Entry> &entries() {
       {{"lr", "float", "0.005", "(0, 10]", "Adam learning rate"}, TDCM_REAL(lr, 0.0, true, 10.0)},
       {{"weight_decay", "float", "0.0005", "[0, 10]", "Adam weight decay (L2)"},
        TDCM_REAL(weight_decay, 0.0, false, 10.0)},
-      {{"epochs", "int", "100", "[0, 1000000]", "training epochs (0 = untrained network)"},
+      {{"epochs", "int", "0", "[0, 1000000]",
+        "training epochs (0 = untrained network: measured best on P1/P1m, training on a "
+        "source teaches its partition; paper preset: 100)"},
        TDCM_INT(epochs, 0, 1000000)},
       {{"batch_size", "int", "256", "[1, 2147483647]", "mini-batch rows (never mixing data sets)"},
        TDCM_INT(batch_size, 1, kMaxInt)},
@@ -173,14 +175,14 @@ const std::vector<Entry> &entries() {
         "k-means: stop when the centroid shift <= tol x mean feature variance"},
        TDCM_REAL(tol, 0.0, false, 1.0)},
       // Departures from the paper; preset=paper restores model.md exactly.
-      {{"encoder", "enum", "mlp", "mlp|linear",
+      {{"encoder", "enum", "linear", "mlp|linear",
         "encoder: mlp (d->hidden->hidden->b, the paper) or linear (d->b, cannot fold the "
         "space into the source's partition); paper: mlp"},
        [](Params &p, const std::string &v) {
          p.encoder = parse_choice("encoder", v, {"mlp", "linear"});
        },
        [](const Params &p) { return p.encoder; }},
-      {{"embed_norm", "enum", "none", "none|dim|global",
+      {{"embed_norm", "enum", "global", "none|dim|global",
         "normalise embeddings over the set being clustered (the mini-batch in training, the "
         "whole set at inference; no affine part, no running statistics): dim = standardise "
         "each dimension; global = centre, then divide by one scale (the root mean variance), "
@@ -189,7 +191,7 @@ const std::vector<Entry> &entries() {
          p.embed_norm = parse_choice("embed_norm", v, {"none", "dim", "global"});
        },
        [](const Params &p) { return p.embed_norm; }},
-      {{"init", "enum", "identity", "identity|source|kmeans++|auto",
+      {{"init", "enum", "auto", "identity|source|kmeans++|auto",
         "start centroids C(0) at inference: identity = I[:k] (the paper); source = the "
         "centroids adapted on the source at fit (single source only); kmeans++ = k-means++ "
         "seeding on the set's embeddings (seeded by seed); auto = source after a single-set "
@@ -198,15 +200,15 @@ const std::vector<Entry> &entries() {
          p.init = parse_choice("init", v, {"identity", "source", "kmeans++", "auto"});
        },
        [](const Params &p) { return p.init; }},
-      {{"infer_blocks", "int", "0", "[0, 1024]",
+      {{"infer_blocks", "int", "20", "[0, 1024]",
         "blocks run at inference; beyond `blocks` the last block is repeated (0 = blocks, "
         "the paper)"},
        TDCM_INT(infer_blocks, 0, 1024)},
-      {{"infer_tau", "float", "0", "[0, 1e6]",
+      {{"infer_tau", "float", "0.1", "[0, 1e6]",
         "temperature at inference (the effective softmax temperature is its square; 0 = tau, "
         "the paper)"},
        TDCM_REAL(infer_tau, 0.0, false, 1e6)},
-      {{"infer_restarts", "int", "1", "[1, 10000]",
+      {{"infer_restarts", "int", "10", "[1, 10000]",
         "init=kmeans++ (and the source centroids at fit): seedings tried, the one with the "
         "lowest clustering cost kept"},
        TDCM_INT(infer_restarts, 1, 10000)},
@@ -239,7 +241,7 @@ const std::vector<ParamSpec> &param_table() {
     // A pseudo-key: it sets the keys above and is not stored itself.
     s.push_back({"preset", "enum", "default", "paper|default",
                  "paper = the model exactly as in model.md (encoder=mlp embed_norm=none "
-                 "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 train_encoder=true); default = the "
+                 "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 train_encoder=true epochs=100); default = the "
                  "library defaults; applied before the other keys"});
     return s;
   }();
@@ -255,6 +257,7 @@ Params paper_params() {
   p.infer_tau = 0.0;
   p.infer_restarts = 1;
   p.train_encoder = true;
+  p.epochs = 100;
   return p;
 }
 

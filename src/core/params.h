@@ -22,7 +22,7 @@ struct Params {
   bool symmetric = true;
   double lr = 5e-3;
   double weight_decay = 5e-4;
-  int64_t epochs = 100;
+  int64_t epochs = 0;  // paper preset: 100 (the paper: 500 for synthetic data)
   int64_t batch_size = 256;
   uint64_t seed = 0;
   std::string device = "auto";
@@ -34,12 +34,12 @@ struct Params {
   double tol = 1e-4;
   // Departures from the paper (model.md). Each value named in paper_params()
   // restores the model exactly as written there.
-  std::string encoder = "mlp";       // paper: mlp
-  std::string embed_norm = "none";  // paper: none
-  std::string init = "identity";     // paper: identity
-  int64_t infer_blocks = 0;          // paper: 0 (= blocks)
-  double infer_tau = 0.0;            // paper: 0 (= tau)
-  int64_t infer_restarts = 1;        // paper: irrelevant (identity start)
+  std::string encoder = "linear";    // paper: mlp
+  std::string embed_norm = "global";  // paper: none
+  std::string init = "auto";         // paper: identity
+  int64_t infer_blocks = 20;         // paper: 0 (= blocks)
+  double infer_tau = 0.1;            // paper: 0 (= tau)
+  int64_t infer_restarts = 10;       // paper: 1 (irrelevant with the identity start)
   bool train_encoder = true;         // paper: true
 };
 
