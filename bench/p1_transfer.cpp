@@ -14,6 +14,7 @@ struct Options {
   std::string protocol = "p1";
   std::vector<int64_t> ks{2, 3, 5, 10};
   int64_t seeds = 10;
+  int64_t first_seed = 0;  // evaluation seeds first_seed .. first_seed+seeds-1
   int64_t dim = 2;
   int64_t n = 500;
   int64_t sets = 50;  // P1m training collection size
@@ -99,9 +100,9 @@ std::vector<int32_t> assign(tdcm_model *m, const Set &set, double *seconds) {
 
 double fit(tdcm_model *m, const Set &set, const int64_t *ids = nullptr) {
   const double t0 = bench::now_s();
-  bench::check(tdcm_fit(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows),
-                        ids),
-               "fit");
+  bench::check(
+      tdcm_fit(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows), ids),
+      "fit");
   return bench::now_s() - t0;
 }
 
@@ -125,12 +126,12 @@ std::map<std::string, std::map<int64_t, double>> summary;
 void run_p1(const Options &o, int64_t k) {
   Series tdcm, transfer, refit;
   refit.has_source = refit.has_kept = false;
-  for (int64_t seed = 0; seed < o.seeds; ++seed) {
+  for (int64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
     const std::string common = " k=" + std::to_string(k) + " seed=" + std::to_string(seed);
 
     tdcm_model *m = create("algo=tdcm" + common + " " + o.params);
-    if (seed == 0 && k == o.ks.front()) bench::print_run_facts(m);
+    if (seed == o.first_seed && k == o.ks.front()) bench::print_run_facts(m);
     tdcm.fit_s.push_back(fit(m, src));
     const auto s_pred = assign(m, src, nullptr);
     double t = 0;
@@ -158,8 +159,9 @@ void run_p1(const Options &o, int64_t k) {
     refit.add(1, tgt, r_pred);
     tdcm_destroy(m);
   }
-  std::printf("\n## P1 K=%lld D=%lld n=%lld s=%g r=%g seeds 0..%lld\n", (long long)k,
-              (long long)o.dim, (long long)o.n, o.spread, o.drift, (long long)o.seeds - 1);
+  std::printf("\n## P1 K=%lld D=%lld n=%lld s=%g r=%g seeds %lld..%lld\n", (long long)k,
+              (long long)o.dim, (long long)o.n, o.spread, o.drift, (long long)o.first_seed,
+              (long long)(o.first_seed + o.seeds - 1));
   header("method");
   print_series("TDCM", tdcm);
   print_series("k-means transfer", transfer);
@@ -187,7 +189,7 @@ void run_p1m(const Options &o, int64_t k) {
 
   Series tdcm, refit;
   tdcm.has_source = tdcm.has_kept = refit.has_source = refit.has_kept = false;
-  for (int64_t seed = 0; seed < o.seeds; ++seed) {
+  for (int64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
     double t = 0;
     tdcm.add(1, tgt, assign(m, tgt, &t));
@@ -202,10 +204,11 @@ void run_p1m(const Options &o, int64_t k) {
     refit.add(1, tgt, pred);
     tdcm_destroy(r);
   }
-  std::printf("\n## P1m K=%lld D=%lld n=%lld: trained once on %lld sets (%.1f s), "
-              "evaluated on P1 targets 0..%lld\n",
-              (long long)k, (long long)o.dim, (long long)o.n, (long long)o.sets, fit_s,
-              (long long)o.seeds - 1);
+  std::printf(
+      "\n## P1m K=%lld D=%lld n=%lld: trained once on %lld sets (%.1f s), "
+      "evaluated on P1 targets %lld..%lld\n",
+      (long long)k, (long long)o.dim, (long long)o.n, (long long)o.sets, fit_s,
+      (long long)o.first_seed, (long long)(o.first_seed + o.seeds - 1));
   std::printf("(assign s = time to cluster one evaluation set; for the refit, fit + assign)\n");
   header("method");
   print_series("TDCM", tdcm);
@@ -217,7 +220,43 @@ void run_p1m(const Options &o, int64_t k) {
 }
 
 // Assign time of a fitted model on a large target set (rows rounded to K).
+// P1m: TDCM trained on the collection clusters the large set in one pass;
+// the refit pays fit + assign on it.
+void run_assign_rows_p1m(const Options &o, int64_t k) {
+  Options big = o;
+  big.n = std::max<int64_t>(1, o.assign_rows / k);
+  Set collection;
+  std::vector<int64_t> ids;
+  for (int64_t i = 0; i < o.sets; ++i) {
+    const auto [src, unused] = make_pair(o, k, static_cast<uint64_t>(1000 + i));
+    collection.x.insert(collection.x.end(), src.x.begin(), src.x.end());
+    ids.insert(ids.end(), static_cast<size_t>(src.rows), 1000 + i);
+    collection.rows += src.rows;
+  }
+  const auto [unused, tgt] = make_pair(big, k, 0);
+  tdcm_model *m = create("algo=tdcm k=" + std::to_string(k) + " seed=0 " + o.params);
+  fit(m, collection, ids.data());
+  double t = 0;
+  assign(m, tgt, nullptr);  // warm-up
+  assign(m, tgt, &t);
+  std::printf("P1m: cluster one set of %lld rows x %lld dims, K=%lld, TDCM (one pass): %.4f s\n",
+              (long long)tgt.rows, (long long)o.dim, (long long)k, t);
+  tdcm_destroy(m);
+  m = create("algo=kmeans k=" + std::to_string(k) + " seed=0");
+  const double f = fit(m, tgt);
+  assign(m, tgt, &t);
+  std::printf(
+      "P1m: cluster one set of %lld rows x %lld dims, K=%lld, k-means refit (fit + "
+      "assign): %.4f s\n",
+      (long long)tgt.rows, (long long)o.dim, (long long)k, f + t);
+  tdcm_destroy(m);
+}
+
 void run_assign_rows(const Options &o, int64_t k) {
+  if (o.protocol == "p1m") {
+    run_assign_rows_p1m(o, k);
+    return;
+  }
   Options big = o;
   big.n = std::max<int64_t>(1, o.assign_rows / k);
   const auto [src, unused] = make_pair(o, k, 0);
@@ -237,7 +276,8 @@ void run_assign_rows(const Options &o, int64_t k) {
 
 void usage() {
   std::printf(
-      "usage: p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds N] [--dim D] [--n N]\n"
+      "usage: p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds N] [--first-seed S]\n"
+      "                   [--dim D] [--n N]\n"
       "                   [--sets M] [--params \"key=value ...\"] [--quick] [--assign-rows N]\n"
       "  --quick: 3 seeds (and for p1m a collection of 10 sets), for a CPU check\n");
 }
@@ -255,14 +295,24 @@ int main(int argc, char **argv) {
       }
       return argv[++i];
     };
-    if (a == "--protocol") o.protocol = value();
-    else if (a == "--k") o.ks = bench::parse_list(value());
-    else if (a == "--seeds") o.seeds = std::stoll(value());
-    else if (a == "--dim") o.dim = std::stoll(value());
-    else if (a == "--n") o.n = std::stoll(value());
-    else if (a == "--sets") o.sets = std::stoll(value());
-    else if (a == "--params") o.params = value();
-    else if (a == "--assign-rows") o.assign_rows = std::stoll(value());
+    if (a == "--protocol")
+      o.protocol = value();
+    else if (a == "--k")
+      o.ks = bench::parse_list(value());
+    else if (a == "--seeds")
+      o.seeds = std::stoll(value());
+    else if (a == "--first-seed")
+      o.first_seed = std::stoll(value());
+    else if (a == "--dim")
+      o.dim = std::stoll(value());
+    else if (a == "--n")
+      o.n = std::stoll(value());
+    else if (a == "--sets")
+      o.sets = std::stoll(value());
+    else if (a == "--params")
+      o.params = value();
+    else if (a == "--assign-rows")
+      o.assign_rows = std::stoll(value());
     else if (a == "--quick") {
       o.seeds = 3;
       o.sets = 10;
@@ -278,13 +328,15 @@ int main(int argc, char **argv) {
     usage();
     return 2;
   }
-  std::printf("# protocol %s | K %s | D=%lld | seeds %lld | params \"%s\"\n", o.protocol.c_str(),
-              [&] {
-                std::string s;
-                for (auto k : o.ks) s += (s.empty() ? "" : ",") + std::to_string(k);
-                return s;
-              }().c_str(),
-              (long long)o.dim, (long long)o.seeds, o.params.c_str());
+  std::printf(
+      "# protocol %s | K %s | D=%lld | seeds %lld from %lld | params \"%s\"\n", o.protocol.c_str(),
+      [&] {
+        std::string s;
+        for (auto k : o.ks) s += (s.empty() ? "" : ",") + std::to_string(k);
+        return s;
+      }()
+          .c_str(),
+      (long long)o.dim, (long long)o.seeds, (long long)o.first_seed, o.params.c_str());
   const double start = bench::now_s();
   for (int64_t k : o.ks) {
     if (o.assign_rows > 0) {

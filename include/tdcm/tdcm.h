@@ -53,24 +53,24 @@ extern "C" {
 
 /** Status codes returned by every function except tdcm_destroy(). */
 typedef enum tdcm_status {
-  TDCM_OK = 0,                 /**< Success. */
-  TDCM_ERR_NULL_ARGUMENT = 1,  /**< A required pointer argument was NULL. */
-  TDCM_ERR_INVALID_ARGUMENT = 2, /**< A size or value is out of range (e.g. n < k). */
-  TDCM_ERR_UNKNOWN_PARAMETER = 3, /**< A parameter string names an unknown key. */
-  TDCM_ERR_BAD_PARAMETER = 4,  /**< A parameter value is malformed or out of range. */
-  TDCM_ERR_NON_FINITE = 5,     /**< The input holds NaN or Inf. */
-  TDCM_ERR_SHAPE = 6,          /**< The input dimension differs from the fitted one. */
-  TDCM_ERR_NOT_FITTED = 7,     /**< The model has not been fitted (or loaded). */
-  TDCM_ERR_NOT_ADAPTED = 8,    /**< tdcm_predict() before tdcm_adapt(). */
-  TDCM_ERR_IO = 9,             /**< A file could not be opened, read or written. */
-  TDCM_ERR_BAD_FILE = 10,      /**< A model file is truncated, corrupt or foreign. */
+  TDCM_OK = 0,                       /**< Success. */
+  TDCM_ERR_NULL_ARGUMENT = 1,        /**< A required pointer argument was NULL. */
+  TDCM_ERR_INVALID_ARGUMENT = 2,     /**< A size or value is out of range (e.g. n < k). */
+  TDCM_ERR_UNKNOWN_PARAMETER = 3,    /**< A parameter string names an unknown key. */
+  TDCM_ERR_BAD_PARAMETER = 4,        /**< A parameter value is malformed or out of range. */
+  TDCM_ERR_NON_FINITE = 5,           /**< The input holds NaN or Inf. */
+  TDCM_ERR_SHAPE = 6,                /**< The input dimension differs from the fitted one. */
+  TDCM_ERR_NOT_FITTED = 7,           /**< The model has not been fitted (or loaded). */
+  TDCM_ERR_NOT_ADAPTED = 8,          /**< tdcm_predict() before tdcm_adapt(). */
+  TDCM_ERR_IO = 9,                   /**< A file could not be opened, read or written. */
+  TDCM_ERR_BAD_FILE = 10,            /**< A model file is truncated, corrupt or foreign. */
   TDCM_ERR_UNSUPPORTED_VERSION = 11, /**< A model file of a newer format version. */
-  TDCM_ERR_DEVICE = 12,        /**< The requested device is not available. */
-  TDCM_ERR_BUSY = 13,          /**< The model is in use by a conflicting call. */
-  TDCM_ERR_OUT_OF_MEMORY = 14, /**< An allocation failed. */
-  TDCM_ERR_CANCELLED = 15,     /**< The progress callback asked to stop. */
-  TDCM_ERR_INTERNAL = 16,      /**< An unexpected internal error. */
-  TDCM_ERR_DIVERGED = 17       /**< Training produced a non-finite loss (try a lower lr). */
+  TDCM_ERR_DEVICE = 12,              /**< The requested device is not available. */
+  TDCM_ERR_BUSY = 13,                /**< The model is in use by a conflicting call. */
+  TDCM_ERR_OUT_OF_MEMORY = 14,       /**< An allocation failed. */
+  TDCM_ERR_CANCELLED = 15,           /**< The progress callback asked to stop. */
+  TDCM_ERR_INTERNAL = 16,            /**< An unexpected internal error. */
+  TDCM_ERR_DIVERGED = 17             /**< Training produced a non-finite loss (try a lower lr). */
 } tdcm_status;
 
 /** Opaque model handle. Create with tdcm_create() or tdcm_load(); free with
@@ -96,13 +96,13 @@ typedef struct tdcm_param_desc {
 
 /** Progress of tdcm_fit(), reported once per epoch. */
 typedef struct tdcm_progress {
-  int32_t epoch;     /**< Epochs completed so far (1-based). */
-  int32_t epochs;    /**< Total epochs of this fit. */
-  double loss;       /**< Mean total loss of the epoch. */
-  double loss_clu;   /**< Mean clustering term. */
-  double loss_bal;   /**< Mean balance term (before its weight beta). */
-  double loss_orth;  /**< Mean orthogonality term (before its weight gamma). */
-  double elapsed_s;  /**< Seconds since the fit started. */
+  int32_t epoch;    /**< Epochs completed so far (1-based). */
+  int32_t epochs;   /**< Total epochs of this fit. */
+  double loss;      /**< Mean total loss of the epoch. */
+  double loss_clu;  /**< Mean clustering term. */
+  double loss_bal;  /**< Mean balance term (before its weight beta). */
+  double loss_orth; /**< Mean orthogonality term (before its weight gamma). */
+  double elapsed_s; /**< Seconds since the fit started. */
 } tdcm_progress;
 
 /** Progress callback: called on the fitting thread after each epoch (for
@@ -254,8 +254,7 @@ TDCM_API tdcm_status tdcm_is_adapted(tdcm_model *model, int *adapted);
  *  @param[out] needed If not NULL, receives the bytes needed, NUL included.
  *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT
  *          (buffer too small; @p needed is still set). */
-TDCM_API tdcm_status tdcm_get_params(tdcm_model *model, char *buf, size_t capacity,
-                                     size_t *needed);
+TDCM_API tdcm_status tdcm_get_params(tdcm_model *model, char *buf, size_t capacity, size_t *needed);
 /** @} */
 
 /** Clustering quality of @p pred against ground truth @p truth (both n
@@ -273,9 +272,8 @@ TDCM_API tdcm_status tdcm_metrics(const int32_t *truth, const int32_t *pred, int
  *  @param[out] acc_kept Accuracy of the target under the source's map.
  *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT.
  *  Thread-safe. */
-TDCM_API tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth,
-                                           const int32_t *source_pred, int64_t n_source,
-                                           const int32_t *target_truth,
+TDCM_API tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth, const int32_t *source_pred,
+                                           int64_t n_source, const int32_t *target_truth,
                                            const int32_t *target_pred, int64_t n_target,
                                            double *acc_kept);
 
@@ -289,10 +287,9 @@ TDCM_API tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth,
  *  @param[out] source_x, target_x k*n_per_cluster*d floats each (either may be NULL).
  *  @param[out] source_y, target_y k*n_per_cluster labels each (either may be NULL).
  *  @return ::TDCM_OK, ::TDCM_ERR_INVALID_ARGUMENT. Thread-safe. */
-TDCM_API tdcm_status tdcm_synth_drift(int64_t k, int64_t d, int64_t n_per_cluster,
-                                      uint64_t seed, double spread, double drift,
-                                      float *source_x, int32_t *source_y, float *target_x,
-                                      int32_t *target_y);
+TDCM_API tdcm_status tdcm_synth_drift(int64_t k, int64_t d, int64_t n_per_cluster, uint64_t seed,
+                                      double spread, double drift, float *source_x,
+                                      int32_t *source_y, float *target_x, int32_t *target_y);
 
 #ifdef __cplusplus
 }

@@ -58,8 +58,10 @@ void require(const void *p, const char *name) {
 // Rows and columns in range, and every value finite.
 void check_matrix(const float *x, int64_t n, int64_t d) {
   require(x, "x");
-  if (n < 1) tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n must be at least 1, got " + std::to_string(n));
-  if (d < 1) tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "d must be at least 1, got " + std::to_string(d));
+  if (n < 1)
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n must be at least 1, got " + std::to_string(n));
+  if (d < 1)
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "d must be at least 1, got " + std::to_string(d));
   if (n > std::numeric_limits<int64_t>::max() / d / static_cast<int64_t>(sizeof(float))) {
     tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n x d is too large");
   }
@@ -106,23 +108,23 @@ class WriteLock {
 
 // Every extern "C" body sits in one BEGIN/END pair: no exception crosses the ABI.
 #define TDCM_API_BEGIN try {
-#define TDCM_API_END                                                     \
-  }                                                                      \
-  catch (const tdcm::Error &e) {                                         \
-    return set_error(e.status(), e.what());                              \
-  }                                                                      \
-  catch (const c10::Error &e) {                                          \
-    return from_torch(e);                                                \
-  }                                                                      \
-  catch (const std::bad_alloc &) {                                       \
-    return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory");           \
-  }                                                                      \
-  catch (const std::exception &e) {                                      \
-    return set_error(TDCM_ERR_INTERNAL, e.what());                       \
-  }                                                                      \
-  catch (...) {                                                          \
-    return set_error(TDCM_ERR_INTERNAL, "unknown internal error");       \
-  }                                                                      \
+#define TDCM_API_END                                               \
+  }                                                                \
+  catch (const tdcm::Error &e) {                                   \
+    return set_error(e.status(), e.what());                        \
+  }                                                                \
+  catch (const c10::Error &e) {                                    \
+    return from_torch(e);                                          \
+  }                                                                \
+  catch (const std::bad_alloc &) {                                 \
+    return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory");     \
+  }                                                                \
+  catch (const std::exception &e) {                                \
+    return set_error(TDCM_ERR_INTERNAL, e.what());                 \
+  }                                                                \
+  catch (...) {                                                    \
+    return set_error(TDCM_ERR_INTERNAL, "unknown internal error"); \
+  }                                                                \
   return TDCM_OK;
 
 extern "C" {
@@ -133,24 +135,42 @@ const char *tdcm_last_error(void) { return last_error.c_str(); }
 
 const char *tdcm_status_name(tdcm_status status) {
   switch (status) {
-    case TDCM_OK: return "TDCM_OK";
-    case TDCM_ERR_NULL_ARGUMENT: return "TDCM_ERR_NULL_ARGUMENT";
-    case TDCM_ERR_INVALID_ARGUMENT: return "TDCM_ERR_INVALID_ARGUMENT";
-    case TDCM_ERR_UNKNOWN_PARAMETER: return "TDCM_ERR_UNKNOWN_PARAMETER";
-    case TDCM_ERR_BAD_PARAMETER: return "TDCM_ERR_BAD_PARAMETER";
-    case TDCM_ERR_NON_FINITE: return "TDCM_ERR_NON_FINITE";
-    case TDCM_ERR_SHAPE: return "TDCM_ERR_SHAPE";
-    case TDCM_ERR_NOT_FITTED: return "TDCM_ERR_NOT_FITTED";
-    case TDCM_ERR_NOT_ADAPTED: return "TDCM_ERR_NOT_ADAPTED";
-    case TDCM_ERR_IO: return "TDCM_ERR_IO";
-    case TDCM_ERR_BAD_FILE: return "TDCM_ERR_BAD_FILE";
-    case TDCM_ERR_UNSUPPORTED_VERSION: return "TDCM_ERR_UNSUPPORTED_VERSION";
-    case TDCM_ERR_DEVICE: return "TDCM_ERR_DEVICE";
-    case TDCM_ERR_BUSY: return "TDCM_ERR_BUSY";
-    case TDCM_ERR_OUT_OF_MEMORY: return "TDCM_ERR_OUT_OF_MEMORY";
-    case TDCM_ERR_CANCELLED: return "TDCM_ERR_CANCELLED";
-    case TDCM_ERR_INTERNAL: return "TDCM_ERR_INTERNAL";
-    case TDCM_ERR_DIVERGED: return "TDCM_ERR_DIVERGED";
+    case TDCM_OK:
+      return "TDCM_OK";
+    case TDCM_ERR_NULL_ARGUMENT:
+      return "TDCM_ERR_NULL_ARGUMENT";
+    case TDCM_ERR_INVALID_ARGUMENT:
+      return "TDCM_ERR_INVALID_ARGUMENT";
+    case TDCM_ERR_UNKNOWN_PARAMETER:
+      return "TDCM_ERR_UNKNOWN_PARAMETER";
+    case TDCM_ERR_BAD_PARAMETER:
+      return "TDCM_ERR_BAD_PARAMETER";
+    case TDCM_ERR_NON_FINITE:
+      return "TDCM_ERR_NON_FINITE";
+    case TDCM_ERR_SHAPE:
+      return "TDCM_ERR_SHAPE";
+    case TDCM_ERR_NOT_FITTED:
+      return "TDCM_ERR_NOT_FITTED";
+    case TDCM_ERR_NOT_ADAPTED:
+      return "TDCM_ERR_NOT_ADAPTED";
+    case TDCM_ERR_IO:
+      return "TDCM_ERR_IO";
+    case TDCM_ERR_BAD_FILE:
+      return "TDCM_ERR_BAD_FILE";
+    case TDCM_ERR_UNSUPPORTED_VERSION:
+      return "TDCM_ERR_UNSUPPORTED_VERSION";
+    case TDCM_ERR_DEVICE:
+      return "TDCM_ERR_DEVICE";
+    case TDCM_ERR_BUSY:
+      return "TDCM_ERR_BUSY";
+    case TDCM_ERR_OUT_OF_MEMORY:
+      return "TDCM_ERR_OUT_OF_MEMORY";
+    case TDCM_ERR_CANCELLED:
+      return "TDCM_ERR_CANCELLED";
+    case TDCM_ERR_INTERNAL:
+      return "TDCM_ERR_INTERNAL";
+    case TDCM_ERR_DIVERGED:
+      return "TDCM_ERR_DIVERGED";
   }
   return "TDCM_ERR_UNKNOWN_STATUS";
 }
@@ -202,8 +222,8 @@ tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
   check_matrix(x, n, d);
   WriteLock lock(model);
   const tdcm::Params &params = model->model.params();
-  tdcm::apply_threads(params.threads, params.algo == "tdcm" ? tdcm::Work::Training
-                                                           : tdcm::Work::Inference);
+  tdcm::apply_threads(params.threads,
+                      params.algo == "tdcm" ? tdcm::Work::Training : tdcm::Work::Inference);
   tdcm::ProgressFn progress;
   if (model->progress != nullptr) {
     progress = [model](const tdcm_progress &p) {
@@ -236,8 +256,8 @@ tdcm_status tdcm_adapt(tdcm_model *model, const float *x, int64_t n, int64_t d) 
   TDCM_API_END
 }
 
-tdcm_status tdcm_predict(tdcm_model *model, const float *x, int64_t n, int64_t d,
-                         int32_t *labels, float *probs) {
+tdcm_status tdcm_predict(tdcm_model *model, const float *x, int64_t n, int64_t d, int32_t *labels,
+                         float *probs) {
   TDCM_API_BEGIN
   require(model, "model");
   require(labels, "labels");
@@ -270,7 +290,7 @@ tdcm_status tdcm_load(tdcm_model **out, const char *path) {
   return tdcm_load_with(out, path, nullptr);
 }
 
-#define TDCM_GETTER(name, type, expr) \
+#define TDCM_GETTER(name, type, expr)               \
   tdcm_status name(tdcm_model *model, type value) { \
     TDCM_API_BEGIN                                  \
     require(model, "model");                        \
@@ -324,8 +344,7 @@ tdcm_status tdcm_metrics(const int32_t *truth, const int32_t *pred, int64_t n,
 
 tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth, const int32_t *source_pred,
                                   int64_t n_source, const int32_t *target_truth,
-                                  const int32_t *target_pred, int64_t n_target,
-                                  double *acc_kept) {
+                                  const int32_t *target_pred, int64_t n_target, double *acc_kept) {
   TDCM_API_BEGIN
   require(source_truth, "source_truth");
   require(source_pred, "source_pred");

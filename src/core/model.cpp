@@ -77,6 +77,79 @@ at::Tensor Model::embed(const State &state, const float *x, int64_t n) const {
   return z;
 }
 
+Model::Embedded Model::embed_set(const State &state, const float *x, int64_t n,
+                                 const at::Tensor &mean, const at::Tensor &std) const {
+  Embedded e;
+  e.z = embed(state, x, n);
+  if (params_.embed_norm == "none") return e;
+  if (mean.defined()) {
+    e.mean = mean;
+    e.std = std;
+  } else {
+    std::tie(e.mean, e.std) =
+        embedding_stats(e.z, params_.chunk_rows, params_.embed_norm == "global");
+  }
+  for (int64_t s = 0; s < n; s += params_.chunk_rows) {
+    e.z.narrow(0, s, std::min(params_.chunk_rows, n - s)).sub_(e.mean).div_(e.std);
+  }
+  return e;
+}
+
+BlockConfig Model::infer_config() const {
+  BlockConfig cfg = block_config(params_);
+  if (params_.infer_tau > 0) cfg.tau = params_.infer_tau;
+  return cfg;
+}
+
+int64_t Model::infer_steps() const {
+  return params_.infer_blocks > 0 ? params_.infer_blocks : params_.blocks;
+}
+
+int64_t Model::label_block() const { return std::min(infer_steps(), params_.blocks) - 1; }
+
+Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seeding) const {
+  const BlockConfig cfg = infer_config();
+  const int64_t steps = infer_steps();
+  std::string mode = params_.init;
+  if (mode == "auto") mode = state.source_centroids.defined() ? "source" : "kmeans++";
+  if (force_seeding) mode = "kmeans++";
+  if (mode == "identity") {
+    return adapt_from(state.net, cfg, params_.blocks, steps, z,
+                      initial_centroids(params_.k, z.size(1), z.options()), params_.chunk_rows);
+  }
+  if (mode == "source") {
+    if (!state.source_centroids.defined()) {
+      fail(TDCM_ERR_INVALID_ARGUMENT,
+           "init=source: the model has no source centroids (fitted on a collection of sets)");
+    }
+    return adapt_from(state.net, cfg, params_.blocks, steps, z, state.source_centroids,
+                      params_.chunk_rows);
+  }
+  // k-means++ seeding on the set's embeddings, deterministic through the seed.
+  if (z.size(0) < params_.k) {
+    fail(TDCM_ERR_INVALID_ARGUMENT,
+         "init=kmeans++ needs at least k=" + std::to_string(params_.k) + " rows");
+  }
+  at::Generator gen = at::detail::createCPUGenerator(params_.seed);
+  RowSource rows;
+  rows.rows = z.size(0);
+  rows.chunk_rows = params_.chunk_rows;
+  rows.chunk = [&z](int64_t start, int64_t len) { return z.narrow(0, start, len); };
+  Adaptation best;
+  double best_cost = 0;
+  for (int64_t r = 0; r < params_.infer_restarts; ++r) {
+    const at::Tensor c0 = kmeans_plus_plus(rows, params_.k, gen);
+    Adaptation a = adapt_from(state.net, cfg, params_.blocks, steps, z, c0, params_.chunk_rows);
+    const double cost =
+        clustering_cost(state.net, cfg, label_block(), z, a.centroids, params_.chunk_rows);
+    if (r == 0 || cost < best_cost) {
+      best = a;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
 void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
                 const ProgressFn &progress) {
   if (n < params_.k) {
@@ -84,6 +157,11 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
                                         std::to_string(params_.k) + " clusters");
   }
   const std::vector<at::Tensor> sets = group_rows(set_ids, n, params_.k);
+  if (params_.algo == "tdcm" && params_.init == "source" && sets.size() > 1) {
+    fail(TDCM_ERR_BAD_PARAMETER,
+         "parameter 'init': source needs a single source set (use auto or kmeans++ for a "
+         "collection)");
+  }
   at::Generator gen = at::detail::createCPUGenerator(params_.seed);
 
   State next;
@@ -120,6 +198,11 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     std::vector<at::Tensor> device_sets;
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
     train_net(next.net, params_, data, device_sets, gen, progress);
+    if (sets.size() == 1 && (params_.init == "source" || params_.init == "auto")) {
+      at::NoGradGuard no_grad;
+      const Embedded e = embed_set(next, x, n);
+      next.source_centroids = infer(next, e.z, /*force_seeding=*/true).centroids;
+    }
   }
   state_ = std::move(next);
 }
@@ -138,8 +221,8 @@ void Model::label_against(const State &state, const float *x, int64_t n,
     }
     return;
   }
-  const at::Tensor z = embed(state, x, n);
-  label_chunked(state.net, block_config(params_), block, z, centroids, params_.chunk_rows, labels,
+  const Embedded e = embed_set(state, x, n, state.adapted_mean, state.adapted_std);
+  label_chunked(state.net, infer_config(), block, e.z, centroids, params_.chunk_rows, labels,
                 probs);
 }
 
@@ -151,13 +234,11 @@ void Model::assign(const float *x, int64_t n, int64_t d, int32_t *labels, float 
     label_against(state, x, n, state.centroids, 0, labels, probs);
     return;
   }
-  const at::Tensor z = embed(state, x, n);
-  const BlockConfig cfg = block_config(params_);
-  const Adaptation a =
-      adapt_chunked(state.net, cfg, params_.blocks, z, params_.k, params_.chunk_rows);
+  const Embedded e = embed_set(state, x, n);
+  const Adaptation a = infer(state, e.z, false);
   // The output is the last block's assignment delta(L), made against C(L-1).
-  label_chunked(state.net, cfg, params_.blocks - 1, z, a.last_input, params_.chunk_rows, labels,
-                probs);
+  label_chunked(state.net, infer_config(), label_block(), e.z, a.last_input, params_.chunk_rows,
+                labels, probs);
 }
 
 void Model::adapt(const float *x, int64_t n, int64_t d) {
@@ -168,10 +249,10 @@ void Model::adapt(const float *x, int64_t n, int64_t d) {
     next.adapted =
         lloyd(rows_of(next, x, n), next.centroids, params_.max_iter, params_.tol).centroids;
   } else {
-    const at::Tensor z = embed(next, x, n);
-    next.adapted = adapt_chunked(next.net, block_config(params_), params_.blocks, z, params_.k,
-                                 params_.chunk_rows)
-                       .centroids;
+    const Embedded e = embed_set(next, x, n);
+    next.adapted = infer(next, e.z, false).centroids;
+    next.adapted_mean = e.mean;
+    next.adapted_std = e.std;
   }
   state_ = std::move(next);
 }
@@ -182,7 +263,7 @@ void Model::predict(const float *x, int64_t n, int64_t d, int32_t *labels, float
     fail(TDCM_ERR_NOT_ADAPTED, "no adapted centroids: call tdcm_adapt on the target first");
   }
   at::NoGradGuard no_grad;
-  label_against(*state_, x, n, state_->adapted, params_.blocks - 1, labels, probs);
+  label_against(*state_, x, n, state_->adapted, label_block(), labels, probs);
 }
 
 void Model::save(const std::string &path) const {
@@ -201,6 +282,13 @@ void Model::save(const std::string &path) const {
     for (auto &named : state_->net.named_tensors()) file.tensors.push_back(named);
   }
   if (state_->adapted.defined()) file.tensors.emplace_back("adapted.centroids", state_->adapted);
+  if (state_->adapted_mean.defined()) {
+    file.tensors.emplace_back("adapted.embed_mean", state_->adapted_mean);
+    file.tensors.emplace_back("adapted.embed_std", state_->adapted_std);
+  }
+  if (state_->source_centroids.defined()) {
+    file.tensors.emplace_back("source.centroids", state_->source_centroids);
+  }
   write_model_file(path, file);
 }
 
@@ -208,7 +296,8 @@ Model Model::load(const std::string &path, const char *overrides) {
   const ModelFile file = read_model_file(path);
   Params params;
   try {
-    params = parse_params(file.params.c_str());
+    // Files written before a key existed lack it: they meant the paper's value.
+    params = parse_params(file.params.c_str(), paper_params());
   } catch (const Error &e) {
     fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has invalid parameters: " + e.what());
   }
@@ -265,6 +354,17 @@ Model Model::load(const std::string &path, const char *overrides) {
   } else {
     state.net = net_from_tensors(params, file.input_dim, file.tensors);
     expect_shape(state.adapted, {params.k, params.embed_dim}, "adapted.centroids");
+    state.adapted_mean = find("adapted.embed_mean");
+    state.adapted_std = find("adapted.embed_std");
+    state.source_centroids = find("source.centroids");
+    if (state.adapted_mean.defined() != state.adapted_std.defined() ||
+        (state.adapted.defined() &&
+         (params.embed_norm != "none") != state.adapted_mean.defined())) {
+      fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': embedding statistics do not match");
+    }
+    expect_shape(state.adapted_mean, {params.embed_dim}, "adapted.embed_mean");
+    expect_shape(state.adapted_std, {params.embed_dim}, "adapted.embed_std");
+    expect_shape(state.source_centroids, {params.k, params.embed_dim}, "source.centroids");
   }
   for (const auto &[name, t] : file.tensors) {
     if (!at::isfinite(t).all().item<bool>()) {
@@ -278,6 +378,9 @@ Model Model::load(const std::string &path, const char *overrides) {
   to_device(state.input_std);
   to_device(state.centroids);
   to_device(state.adapted);
+  to_device(state.adapted_mean);
+  to_device(state.adapted_std);
+  to_device(state.source_centroids);
   if (params.algo == "tdcm") state.net = state.net.to(model.device_);
   model.state_ = std::move(state);
   return model;

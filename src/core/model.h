@@ -46,11 +46,34 @@ class Model {
     TdcmNet net;           // algo=tdcm
     at::Tensor centroids;  // algo=kmeans: fitted centroids in input space
     at::Tensor adapted;    // tdcm: C(L) in embedding space; kmeans: adapted centroids
+    // tdcm with embed_norm: the embedding mean/std of the adapted set,
+    // which predict() applies to the rows it labels.
+    at::Tensor adapted_mean;
+    at::Tensor adapted_std;
+    // tdcm after a single-set fit with init=source|auto: C(L) reached on the
+    // whole source (in its own standardised embedding space); the start of
+    // every later adaptation.
+    at::Tensor source_centroids;
+  };
+
+  struct Embedded {
+    at::Tensor z;          // n x b, standardised over the set when embed_norm
+    at::Tensor mean, std;  // the statistics used (undefined otherwise)
   };
 
   // Rows of a caller's buffer as standardised chunks on the model's device.
   RowSource rows_of(const State &state, const float *x, int64_t n) const;
   at::Tensor embed(const State &state, const float *x, int64_t n) const;
+  // Embeds a whole set; with embed_norm, standardises it by its own
+  // statistics, or by `mean`/`std` when given.
+  Embedded embed_set(const State &state, const float *x, int64_t n, const at::Tensor &mean = {},
+                     const at::Tensor &std = {}) const;
+  BlockConfig infer_config() const;
+  int64_t infer_steps() const;
+  int64_t label_block() const;
+  // The adaptation of the blocks on a whole embedded set from the start that
+  // params.init selects (`force_seeding`: k-means++ whatever init says).
+  Adaptation infer(const State &state, const at::Tensor &z, bool force_seeding) const;
   void check_input(int64_t n, int64_t d) const;
   void label_against(const State &state, const float *x, int64_t n, const at::Tensor &centroids,
                      int64_t block, int32_t *labels, float *probs) const;

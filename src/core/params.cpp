@@ -23,7 +23,8 @@ int64_t parse_int(const std::string &key, const std::string &value, int64_t lo, 
   errno = 0;
   char *end = nullptr;
   const long long v = std::strtoll(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || errno == ERANGE) bad_value(key, value, "expected an integer");
+  if (value.empty() || *end != '\0' || errno == ERANGE)
+    bad_value(key, value, "expected an integer");
   if (v < lo || v > hi) {
     bad_value(key, value, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
@@ -103,20 +104,22 @@ struct Entry {
 
 constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
 
-#define TDCM_INT(field, lo, hi)                                                       \
+#define TDCM_INT(field, lo, hi)                                                    \
   [](Params &p, const std::string &v) { p.field = parse_int(#field, v, lo, hi); }, \
       [](const Params &p) { return std::to_string(p.field); }
-#define TDCM_REAL(field, lo, lo_open, hi)                                                       \
+#define TDCM_REAL(field, lo, lo_open, hi)                                                    \
   [](Params &p, const std::string &v) { p.field = parse_real(#field, v, lo, lo_open, hi); }, \
       [](const Params &p) { return format_real(p.field); }
-#define TDCM_BOOL(field)                                                          \
-  [](Params &p, const std::string &v) { p.field = parse_bool(#field, v); },    \
+#define TDCM_BOOL(field)                                                    \
+  [](Params &p, const std::string &v) { p.field = parse_bool(#field, v); }, \
       [](const Params &p) { return std::string(p.field ? "true" : "false"); }
 
 const std::vector<Entry> &entries() {
   static const std::vector<Entry> table = {
       {{"algo", "enum", "tdcm", "tdcm|kmeans", "clustering algorithm"},
-       [](Params &p, const std::string &v) { p.algo = parse_choice("algo", v, {"tdcm", "kmeans"}); },
+       [](Params &p, const std::string &v) {
+         p.algo = parse_choice("algo", v, {"tdcm", "kmeans"});
+       },
        [](const Params &p) { return p.algo; }},
       {{"k", "int", "5", "[1, 2147483647]", "number of clusters K"}, TDCM_INT(k, 1, kMaxInt)},
       {{"embed_dim", "int", "16", "[1, 65536]", "embedding width b (must be >= k)"},
@@ -146,7 +149,9 @@ const std::vector<Entry> &entries() {
       {{"lr", "float", "0.005", "(0, 10]", "Adam learning rate"}, TDCM_REAL(lr, 0.0, true, 10.0)},
       {{"weight_decay", "float", "0.0005", "[0, 10]", "Adam weight decay (L2)"},
        TDCM_REAL(weight_decay, 0.0, false, 10.0)},
-      {{"epochs", "int", "100", "[0, 1000000]", "training epochs (0 = untrained network)"},
+      {{"epochs", "int", "0", "[0, 1000000]",
+        "training epochs (0 = untrained network: measured best on P1/P1m, training on a "
+        "source teaches its partition; paper preset: 100)"},
        TDCM_INT(epochs, 0, 1000000)},
       {{"batch_size", "int", "256", "[1, 2147483647]", "mini-batch rows (never mixing data sets)"},
        TDCM_INT(batch_size, 1, kMaxInt)},
@@ -157,7 +162,8 @@ const std::vector<Entry> &entries() {
         "where to compute; auto = first CUDA device if any, else cpu"},
        [](Params &p, const std::string &v) { p.device = parse_device("device", v); },
        [](const Params &p) { return p.device; }},
-      {{"threads", "int", "0", "[0, 1024]", "CPU threads (0 = auto: training on 1, inference and k-means on all cores)"},
+      {{"threads", "int", "0", "[0, 1024]",
+        "CPU threads (0 = auto: training on 1, inference and k-means on all cores)"},
        TDCM_INT(threads, 0, 1024)},
       {{"chunk_rows", "int", "65536", "[1, 2147483647]",
         "rows per chunk at inference (bounds memory; result is the same)"},
@@ -172,6 +178,49 @@ const std::vector<Entry> &entries() {
       {{"tol", "float", "0.0001", "[0, 1]",
         "k-means: stop when the centroid shift <= tol x mean feature variance"},
        TDCM_REAL(tol, 0.0, false, 1.0)},
+      // Departures from the paper; preset=paper restores model.md exactly.
+      {{"encoder", "enum", "linear", "mlp|linear",
+        "encoder: mlp (d->hidden->hidden->b, the paper) or linear (d->b, cannot fold the "
+        "space into the source's partition); paper: mlp"},
+       [](Params &p, const std::string &v) {
+         p.encoder = parse_choice("encoder", v, {"mlp", "linear"});
+       },
+       [](const Params &p) { return p.encoder; }},
+      {{"embed_norm", "enum", "global", "none|dim|global",
+        "normalise embeddings over the set being clustered (the mini-batch in training, the "
+        "whole set at inference; no affine part, no running statistics): dim = standardise "
+        "each dimension; global = centre, then divide by one scale (the root mean variance), "
+        "which keeps the embedding's geometry; prevents collapse; paper: none"},
+       [](Params &p, const std::string &v) {
+         p.embed_norm = parse_choice("embed_norm", v, {"none", "dim", "global"});
+       },
+       [](const Params &p) { return p.embed_norm; }},
+      {{"init", "enum", "auto", "identity|source|kmeans++|auto",
+        "start centroids C(0) at inference: identity = I[:k] (the paper); source = the "
+        "centroids adapted on the source at fit (single source only); kmeans++ = k-means++ "
+        "seeding on the set's embeddings (seeded by seed); auto = source after a single-set "
+        "fit, kmeans++ after a collection fit; training always starts from I[:k]; paper: identity"},
+       [](Params &p, const std::string &v) {
+         p.init = parse_choice("init", v, {"identity", "source", "kmeans++", "auto"});
+       },
+       [](const Params &p) { return p.init; }},
+      {{"infer_blocks", "int", "20", "[0, 1024]",
+        "blocks run at inference; beyond `blocks` the last block is repeated (0 = blocks, "
+        "the paper)"},
+       TDCM_INT(infer_blocks, 0, 1024)},
+      {{"infer_tau", "float", "0.1", "[0, 1e6]",
+        "temperature at inference (the effective softmax temperature is its square; 0 = tau, "
+        "the paper)"},
+       TDCM_REAL(infer_tau, 0.0, false, 1e6)},
+      {{"infer_restarts", "int", "10", "[1, 10000]",
+        "init=kmeans++ (and the source centroids at fit): seedings tried, the one with the "
+        "lowest clustering cost kept"},
+       TDCM_INT(infer_restarts, 1, 10000)},
+      {{"train_encoder", "bool", "true", "true|false",
+        "train the encoder; false keeps its random init and trains only the blocks' metrics "
+        "(training on one source teaches the encoder the source's partition, which hurts "
+        "transfer); paper: true"},
+       TDCM_BOOL(train_encoder)},
   };
   return table;
 }
@@ -193,18 +242,49 @@ const std::vector<ParamSpec> &param_table() {
   static const std::vector<ParamSpec> specs = [] {
     std::vector<ParamSpec> s;
     for (const Entry &e : entries()) s.push_back(e.spec);
+    // A pseudo-key: it sets the keys above and is not stored itself.
+    s.push_back({"preset", "enum", "default", "paper|default",
+                 "paper = the model exactly as in model.md (encoder=mlp embed_norm=none "
+                 "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 train_encoder=true "
+                 "epochs=100); default = the "
+                 "library defaults; applied before the other keys"});
     return s;
   }();
   return specs;
 }
 
+Params paper_params() {
+  Params p;
+  p.encoder = "mlp";
+  p.embed_norm = "none";
+  p.init = "identity";
+  p.infer_blocks = 0;
+  p.infer_tau = 0.0;
+  p.infer_restarts = 1;
+  p.train_encoder = true;
+  p.epochs = 100;
+  return p;
+}
+
 Params parse_params(const char *text, const Params &base) {
   Params p = base;
   if (text == nullptr) return p;
-  std::istringstream in(text);
   std::string token;
+  {
+    // The preset replaces the base before any other key, wherever it is written.
+    std::istringstream scan(text);
+    int presets = 0;
+    while (scan >> token) {
+      if (token.rfind("preset=", 0) != 0) continue;
+      if (++presets > 1) fail(TDCM_ERR_BAD_PARAMETER, "parameter 'preset' given twice");
+      const std::string v = parse_choice("preset", token.substr(7), {"paper", "default"});
+      p = v == "paper" ? paper_params() : Params{};
+    }
+  }
+  std::istringstream in(text);
   std::set<std::string> seen;
   while (in >> token) {
+    if (token.rfind("preset=", 0) == 0) continue;
     const auto eq = token.find('=');
     if (eq == std::string::npos || eq == 0) {
       fail(TDCM_ERR_BAD_PARAMETER, "parameter '" + token + "': expected key=value");

@@ -22,7 +22,7 @@ struct Params {
   bool symmetric = true;
   double lr = 5e-3;
   double weight_decay = 5e-4;
-  int64_t epochs = 100;
+  int64_t epochs = 0;  // paper preset: 100 (the paper: 500 for synthetic data)
   int64_t batch_size = 256;
   uint64_t seed = 0;
   std::string device = "auto";
@@ -32,7 +32,19 @@ struct Params {
   int64_t n_init = 10;
   int64_t max_iter = 300;
   double tol = 1e-4;
+  // Departures from the paper (model.md). Each value named in paper_params()
+  // restores the model exactly as written there.
+  std::string encoder = "linear";     // paper: mlp
+  std::string embed_norm = "global";  // paper: none
+  std::string init = "auto";          // paper: identity
+  int64_t infer_blocks = 20;          // paper: 0 (= blocks)
+  double infer_tau = 0.1;             // paper: 0 (= tau)
+  int64_t infer_restarts = 10;        // paper: 1 (irrelevant with the identity start)
+  bool train_encoder = true;          // paper: true
 };
+
+// The model exactly as in model.md (preset=paper).
+Params paper_params();
 
 struct ParamSpec {
   const char *name;
@@ -46,9 +58,10 @@ struct ParamSpec {
 const std::vector<ParamSpec> &param_table();
 
 // Parses "key=value key=value" (whitespace-separated; NULL/empty = defaults)
-// on top of `base`. Throws Error(TDCM_ERR_UNKNOWN_PARAMETER) naming an unknown
-// key and Error(TDCM_ERR_BAD_PARAMETER) naming the key of a malformed or
-// out-of-range value, and on cross-key conflicts (embed_dim < k).
+// on top of `base`. The pseudo-key preset=paper|default is applied first,
+// whatever its position, and replaces `base`; other keys then override it. Throws
+// Error(TDCM_ERR_UNKNOWN_PARAMETER) naming an unknown key and Error(TDCM_ERR_BAD_PARAMETER) naming
+// the key of a malformed or out-of-range value, and on cross-key conflicts (embed_dim < k).
 Params parse_params(const char *text, const Params &base = Params{});
 
 // Every key in table order, "key=value ...", values in a form parse_params reads back.

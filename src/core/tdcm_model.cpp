@@ -13,6 +13,7 @@ namespace {
 
 constexpr double kLeakySlope = 0.2;
 constexpr double kCentroidEps = 1e-8;
+constexpr double kStdEps = 1e-5;
 
 at::Tensor activation(const at::Tensor &s, const BlockConfig &cfg) {
   return cfg.leaky ? at::leaky_relu(s, kLeakySlope) : at::relu(s);
@@ -121,8 +122,9 @@ TdcmNet TdcmNet::to(const c10::Device &device) const {
 
 TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen) {
   TdcmNet net;
-  const int64_t widths[] = {input_dim, params.hidden, params.hidden, params.embed_dim};
-  for (int i = 0; i < 3; ++i) {
+  std::vector<int64_t> widths{input_dim, params.hidden, params.hidden, params.embed_dim};
+  if (params.encoder == "linear") widths = {input_dim, params.embed_dim};
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
     // PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
     const double bound = 1.0 / std::sqrt(static_cast<double>(widths[i]));
     net.enc_weight.push_back(uniform_tensor({widths[i + 1], widths[i]}, bound, gen));
@@ -208,7 +210,13 @@ LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &para
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen,
                const ProgressFn &progress) {
-  std::vector<at::Tensor> parameters = net.parameters();
+  std::vector<at::Tensor> parameters;
+  if (params.train_encoder) {
+    parameters = net.parameters();
+  } else {
+    parameters.insert(parameters.end(), net.a_q.begin(), net.a_q.end());
+    parameters.insert(parameters.end(), net.a_k.begin(), net.a_k.end());
+  }
   for (auto &p : parameters) p.requires_grad_(true);
   torch::optim::Adam optimizer(
       parameters, torch::optim::AdamOptions(params.lr).weight_decay(params.weight_decay));
@@ -236,7 +244,8 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
     double sum_total = 0, sum_clu = 0, sum_bal = 0, sum_orth = 0;
     for (size_t b = 0; b < batches.size(); ++b) {
       const at::Tensor idx = batches[static_cast<size_t>(order_ptr[b])];
-      const at::Tensor z = net.encode(x.index_select(0, idx));
+      at::Tensor z = net.encode(x.index_select(0, idx));
+      if (params.embed_norm != "none") z = standardize_batch(z, params.embed_norm == "global");
       const LossTerms loss = batch_loss(net, z, params);
       optimizer.zero_grad();
       loss.total.backward();
@@ -269,14 +278,61 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
 
 // ---------------------------------------------------------------- inference
 
+at::Tensor standardize_batch(const at::Tensor &z, bool global) {
+  const at::Tensor mean = z.mean(0, true);
+  at::Tensor var = (z - mean).pow(2).mean(0, true);
+  if (global) var = var.mean();
+  return (z - mean) / (var + kStdEps).sqrt();
+}
+
+std::pair<at::Tensor, at::Tensor> embedding_stats(const at::Tensor &z, int64_t chunk_rows,
+                                                  bool global) {
+  const int64_t n = z.size(0);
+  at::Tensor sum = at::zeros({z.size(1)}, z.options().dtype(at::kDouble));
+  at::Tensor sum_sq = at::zeros_like(sum);
+  for (int64_t s = 0; s < n; s += chunk_rows) {
+    const at::Tensor zc = z.narrow(0, s, std::min(chunk_rows, n - s)).to(at::kDouble);
+    sum.add_(zc.sum(0));
+    sum_sq.add_(zc.pow(2).sum(0));
+  }
+  const at::Tensor mean = sum / static_cast<double>(n);
+  at::Tensor var = (sum_sq / static_cast<double>(n) - mean.pow(2)).clamp_min(0.0);
+  if (global) var = var.mean().expand_as(var).contiguous();
+  return {mean.to(z.scalar_type()), (var + kStdEps).sqrt().to(z.scalar_type())};
+}
+
+double clustering_cost(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
+                       const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows) {
+  const at::Tensor wq = net.wq(block, cfg);
+  const at::Tensor wk = net.wk(block, cfg);
+  const int64_t n = z.size(0);
+  double total = 0;
+  for (int64_t s = 0; s < n; s += chunk_rows) {
+    const at::Tensor zc = z.narrow(0, s, std::min(chunk_rows, n - s));
+    // -score * tau = sigma(p'Mp).
+    const at::Tensor cost = score_fast(zc, c, wq, wk, cfg).neg() * cfg.tau;
+    total += std::get<0>(cost.min(1)).to(at::kDouble).sum().item<double>();
+  }
+  return total / static_cast<double>(n);
+}
+
 Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blocks,
                          const at::Tensor &z, int64_t k, int64_t chunk_rows) {
+  return adapt_from(net, cfg, blocks, blocks, z, initial_centroids(k, z.size(1), z.options()),
+                    chunk_rows);
+}
+
+Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t trained_blocks,
+                      int64_t steps, const at::Tensor &z, const at::Tensor &init,
+                      int64_t chunk_rows) {
   const int64_t n = z.size(0);
+  const int64_t k = init.size(0);
   Adaptation out;
-  at::Tensor c = initial_centroids(k, z.size(1), z.options());
-  for (int64_t l = 0; l < blocks; ++l) {
-    const at::Tensor wq = net.wq(l, cfg);
-    const at::Tensor wk = net.wk(l, cfg);
+  at::Tensor c = init;
+  for (int64_t l = 0; l < steps; ++l) {
+    const int64_t w = std::min(l, trained_blocks - 1);
+    const at::Tensor wq = net.wq(w, cfg);
+    const at::Tensor wk = net.wk(w, cfg);
     // Sums of delta_ij z_i and delta_ij over all chunks: the same update as one shot.
     at::Tensor weighted = at::zeros_like(c);
     at::Tensor mass = at::zeros({k}, z.options());

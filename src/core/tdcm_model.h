@@ -64,6 +64,7 @@ struct TdcmNet {
 };
 
 // PyTorch-style uniform init of the encoder from `gen`; A_Q = A_K = I.
+// encoder=mlp: three linear layers d->h->h->b; encoder=linear: one, d->b.
 TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen);
 
 // Rebuilds a net from named tensors; throws Error(TDCM_ERR_BAD_FILE) when a
@@ -89,8 +90,7 @@ using ProgressFn = std::function<bool(const tdcm_progress &)>;
 // the row indices of each data set. Throws Error(TDCM_ERR_CANCELLED) when the
 // callback cancels and Error(TDCM_ERR_DIVERGED) on a non-finite loss.
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
-               const std::vector<at::Tensor> &sets, at::Generator &gen,
-               const ProgressFn &progress);
+               const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress);
 
 // The centroids the blocks reach on a whole set, accumulated chunk by chunk.
 struct Adaptation {
@@ -101,11 +101,33 @@ struct Adaptation {
 Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blocks,
                          const at::Tensor &z, int64_t k, int64_t chunk_rows);
 
+// The same from centroids `init`, running `steps` blocks; block l uses the
+// weights of block min(l, trained_blocks - 1), so steps beyond the trained
+// blocks repeat the last one.
+Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t trained_blocks,
+                      int64_t steps, const at::Tensor &z, const at::Tensor &init,
+                      int64_t chunk_rows);
+
+// Mean over rows of min_j sigma(p'Mp), p = z_i - c_j, with block `block`'s
+// metric: the hard clustering cost of centroids c on z, chunk by chunk.
+double clustering_cost(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
+                       const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows);
+
+// Standardises each column of a mini-batch of embeddings over its rows
+// (population variance, eps 1e-5, no affine part); `global`: one scale for
+// all columns, the square root of their mean variance.
+at::Tensor standardize_batch(const at::Tensor &z, bool global);
+
+// Column mean and std (population, with the same eps; with `global` the std
+// is one value repeated) of a whole set of embeddings, accumulated chunk by
+// chunk in double precision.
+std::pair<at::Tensor, at::Tensor> embedding_stats(const at::Tensor &z, int64_t chunk_rows,
+                                                  bool global);
+
 // Labels (and probabilities, when `probs` is not null) of all rows of z
 // against centroids c with block `block`'s metric, chunk by chunk, written
 // into caller buffers.
-void label_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
-                   const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows,
-                   int32_t *labels, float *probs);
+void label_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t block, const at::Tensor &z,
+                   const at::Tensor &c, int64_t chunk_rows, int32_t *labels, float *probs);
 
 }  // namespace tdcm

@@ -42,7 +42,7 @@ void write_labels_csv(const std::string &path, const int32_t *labels, const floa
 
 // Writes a float matrix (and optional label column, last) as CSV with a
 // header "x0,...,x{d-1}[,label]".
-void write_matrix_csv(const std::string &path, const float *x, const int32_t *labels,
-                      int64_t rows, int64_t cols);
+void write_matrix_csv(const std::string &path, const float *x, const int32_t *labels, int64_t rows,
+                      int64_t cols);
 
 }  // namespace tdcm::data

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,14 @@ namespace {
 using namespace tdcm_capi_test;
 
 constexpr const char *kParams = "k=3 embed_dim=8 epochs=4 hidden=32 seed=0 device=cpu threads=1";
+
+std::string saved_bytes(tdcm_model *m) {
+  TempDir dir;
+  const std::string path = dir.file("m.tdcm");
+  EXPECT_EQ(tdcm_save(m, path.c_str()), TDCM_OK) << tdcm_last_error();
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 void expect_valid_output(const Output &o, int64_t n, int64_t k) {
   ASSERT_EQ(o.status, TDCM_OK) << tdcm_last_error();
@@ -60,10 +70,12 @@ TEST(CapiFit, SameSeedSameModel) {
   // Refitting the same model with the same data gives the same model again.
   ASSERT_EQ(tdcm_fit(a.get(), data.source.data(), data.n, data.d, nullptr), TDCM_OK);
   EXPECT_TRUE(oa.same(assign(a.get(), data.target.data(), data.n, data.d)));
-  // A different seed gives a different model.
+  // A different seed gives a different model (the labels may agree: on well separated
+  // clusters every seed finds the same partition, so compare the model files).
   ModelPtr c = fitted("k=3 embed_dim=8 epochs=4 hidden=32 seed=1 device=cpu threads=1", data);
   ASSERT_TRUE(c);
-  EXPECT_FALSE(oa.same(assign(c.get(), data.target.data(), data.n, data.d)));
+  EXPECT_EQ(saved_bytes(a.get()), saved_bytes(b.get()));
+  EXPECT_NE(saved_bytes(a.get()), saved_bytes(c.get()));
 }
 
 struct Recorder {

@@ -101,15 +101,32 @@ const std::vector<KeyValue> &non_default_values() {
       {"n_init", "3", "3"},
       {"max_iter", "50", "50"},
       {"tol", "1e-06", "1e-06"},
+      {"encoder", "mlp", "mlp"},
+      {"embed_norm", "dim", "dim"},
+      {"init", "kmeans++", "kmeans++"},
+      {"infer_blocks", "7", "7"},
+      {"infer_tau", "0.5", "0.5"},
+      {"infer_restarts", "3", "3"},
+      {"train_encoder", "no", "false"},
   };
   return values;
+}
+
+// The table's keys that a parameter string stores: all but the pseudo-key preset, which
+// only sets the others.
+std::vector<tdcm::ParamSpec> stored_specs() {
+  std::vector<tdcm::ParamSpec> specs;
+  for (const tdcm::ParamSpec &s : tdcm::param_table()) {
+    if (std::string(s.name) != "preset") specs.push_back(s);
+  }
+  return specs;
 }
 
 TEST(CoreParams, TestValuesCoverEveryKey) {
   std::set<std::string> covered;
   for (const KeyValue &kv : non_default_values()) covered.insert(kv.key);
   std::set<std::string> table;
-  for (const tdcm::ParamSpec &s : tdcm::param_table()) table.insert(s.name);
+  for (const tdcm::ParamSpec &s : stored_specs()) table.insert(s.name);
   EXPECT_EQ(covered, table) << "a key was added or removed: update non_default_values()";
 }
 
@@ -179,7 +196,7 @@ TEST(CoreParams, ToStringListsKeysInTableOrder) {
   std::istringstream in(to_string(Params{}));
   std::string token;
   size_t i = 0;
-  const auto &table = tdcm::param_table();
+  const auto table = stored_specs();
   while (in >> token) {
     ASSERT_LT(i, table.size());
     EXPECT_EQ(token.substr(0, token.find('=')), table[i].name);
@@ -255,9 +272,10 @@ TEST(CoreParams, TableNamesUniqueAndDefaultsMatchParams) {
     const std::set<std::string> types = {"int", "float", "bool", "enum", "string"};
     EXPECT_EQ(types.count(s.type), 1u) << s.name << " has type " << s.type;
   }
+  EXPECT_EQ(table.back().name, std::string("preset"));
   const auto printed = split_canonical(to_string(Params{}));
-  EXPECT_EQ(printed.size(), table.size());
-  for (const tdcm::ParamSpec &s : table) {
+  EXPECT_EQ(printed.size(), table.size() - 1);
+  for (const tdcm::ParamSpec &s : stored_specs()) {
     ASSERT_EQ(printed.count(s.name), 1u) << s.name;
     EXPECT_EQ(printed.at(s.name), s.default_value) << s.name;
     // The table's default parses to the struct's default.
