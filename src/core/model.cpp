@@ -131,23 +131,34 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
          "init=kmeans++ needs at least k=" + std::to_string(params_.k) + " rows");
   }
   at::Generator gen = at::detail::createCPUGenerator(params_.seed);
+  // The seedings are compared on a seeded random subset when the set is large: choosing
+  // among them needs far fewer rows than the final iteration, which then runs on all rows.
+  const int64_t n = z.size(0);
+  const bool subset = params_.restart_rows > 0 && n > params_.restart_rows;
+  const at::Tensor zs =
+      subset
+          ? z.index_select(
+                0,
+                at::randperm(n, gen, at::kLong).narrow(0, 0, params_.restart_rows).to(z.device()))
+          : z;
   RowSource rows;
-  rows.rows = z.size(0);
+  rows.rows = zs.size(0);
   rows.chunk_rows = params_.chunk_rows;
-  rows.chunk = [&z](int64_t start, int64_t len) { return z.narrow(0, start, len); };
+  rows.chunk = [&zs](int64_t start, int64_t len) { return zs.narrow(0, start, len); };
   Adaptation best;
   double best_cost = 0;
   for (int64_t r = 0; r < params_.infer_restarts; ++r) {
     const at::Tensor c0 = kmeans_plus_plus(rows, params_.k, gen);
-    Adaptation a = adapt_from(state.net, cfg, params_.blocks, steps, z, c0, params_.chunk_rows);
+    Adaptation a = adapt_from(state.net, cfg, params_.blocks, steps, zs, c0, params_.chunk_rows);
     const double cost =
-        clustering_cost(state.net, cfg, label_block(), z, a.centroids, params_.chunk_rows);
+        clustering_cost(state.net, cfg, label_block(), zs, a.centroids, params_.chunk_rows);
     if (r == 0 || cost < best_cost) {
       best = a;
       best_cost = cost;
     }
   }
-  return best;
+  if (!subset) return best;
+  return adapt_from(state.net, cfg, params_.blocks, steps, z, best.centroids, params_.chunk_rows);
 }
 
 void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,

@@ -216,6 +216,11 @@ const std::vector<Entry> &entries() {
         "init=kmeans++ (and the source centroids at fit): seedings tried, the one with the "
         "lowest clustering cost kept"},
        TDCM_INT(infer_restarts, 1, 10000)},
+      {{"restart_rows", "int", "8192", "[0, 2147483647]",
+        "sets larger than this compare their infer_restarts seedings on a seeded random "
+        "subset of this many rows, then iterate the best on all rows (0 = all rows; the "
+        "paper has one start)"},
+       TDCM_INT(restart_rows, 0, kMaxInt)},
       {{"train_encoder", "bool", "true", "true|false",
         "train the encoder; false keeps its random init and trains only the blocks' metrics "
         "(training on one source teaches the encoder the source's partition, which hurts "
@@ -245,7 +250,8 @@ const std::vector<ParamSpec> &param_table() {
     // A pseudo-key: it sets the keys above and is not stored itself.
     s.push_back({"preset", "enum", "default", "paper|default",
                  "paper = the model exactly as in model.md (encoder=mlp embed_norm=none "
-                 "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 train_encoder=true "
+                 "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 restart_rows=0 "
+                 "train_encoder=true "
                  "epochs=100); default = the "
                  "library defaults; applied before the other keys"});
     return s;
@@ -261,6 +267,7 @@ Params paper_params() {
   p.infer_blocks = 0;
   p.infer_tau = 0.0;
   p.infer_restarts = 1;
+  p.restart_rows = 0;
   p.train_encoder = true;
   p.epochs = 100;
   return p;

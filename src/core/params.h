@@ -39,6 +39,7 @@ struct Params {
   std::string init = "auto";          // paper: identity
   int64_t infer_blocks = 20;          // paper: 0 (= blocks)
   double infer_tau = 0.1;             // paper: 0 (= tau)
+  int64_t restart_rows = 8192;        // paper: 0 (all rows; irrelevant with one start)
   int64_t infer_restarts = 10;        // paper: 1 (irrelevant with the identity start)
   bool train_encoder = true;          // paper: true
 };

@@ -10,6 +10,7 @@
 #include "core/model.h"
 #include "core/params.h"
 #include "data/synth.h"
+#include "metrics/metrics.h"
 
 namespace {
 
@@ -50,6 +51,33 @@ TEST(Departures, SaveLoadKeepsSourceCentroidsAndStatistics) {
   std::remove(path.c_str());
   EXPECT_EQ(a, b);
   EXPECT_EQ(pa, pb);
+}
+
+// Seedings compared on a subset of a large set, then iterated on all rows, find the
+// partition that comparing them on all rows finds.
+TEST(Departures, RestartsOnARowSubsetMatchAllRows) {
+  tdcm::data::DriftSpec spec;
+  spec.k = 5;
+  spec.n_per_cluster = 600;
+  spec.seed = 11;
+  const auto pair = tdcm::data::make_drift_pair(spec);
+  const auto &t = pair.target;
+  auto labels_with = [&](const std::string &restart_rows) {
+    tdcm::Model model(tdcm::parse_params(
+        ("k=5 init=kmeans++ device=cpu threads=1 restart_rows=" + restart_rows).c_str()));
+    model.fit(pair.source.x.data(), pair.source.rows, pair.source.d, nullptr, {});
+    std::vector<int32_t> labels(t.rows);
+    model.assign(t.x.data(), t.rows, t.d, labels.data(), nullptr);
+    return labels;
+  };
+  const std::vector<int32_t> all = labels_with("0");
+  const std::vector<int32_t> subset = labels_with("500");
+  const double nmi_all = tdcm::metrics::nmi(t.y.data(), all.data(), t.rows);
+  const double nmi_subset = tdcm::metrics::nmi(t.y.data(), subset.data(), t.rows);
+  EXPECT_GT(nmi_all, 0.8);
+  EXPECT_NEAR(nmi_subset, nmi_all, 0.02);
+  // Same partition up to names.
+  EXPECT_GT(tdcm::metrics::nmi(all.data(), subset.data(), t.rows), 0.97);
 }
 
 }  // namespace

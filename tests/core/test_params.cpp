@@ -107,6 +107,7 @@ const std::vector<KeyValue> &non_default_values() {
       {"infer_blocks", "7", "7"},
       {"infer_tau", "0.5", "0.5"},
       {"infer_restarts", "3", "3"},
+      {"restart_rows", "100", "100"},
       {"train_encoder", "no", "false"},
   };
   return values;
