@@ -1,5 +1,6 @@
 #include "core/model.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -145,20 +146,20 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
   rows.rows = zs.size(0);
   rows.chunk_rows = params_.chunk_rows;
   rows.chunk = [&zs](int64_t start, int64_t len) { return zs.narrow(0, start, len); };
-  Adaptation best;
-  double best_cost = 0;
-  for (int64_t r = 0; r < params_.infer_restarts; ++r) {
-    const at::Tensor c0 = kmeans_plus_plus(rows, params_.k, gen);
-    Adaptation a = adapt_from(state.net, cfg, params_.blocks, steps, zs, c0, params_.chunk_rows);
-    const double cost =
-        clustering_cost(state.net, cfg, label_block(), zs, a.centroids, params_.chunk_rows);
-    if (r == 0 || cost < best_cost) {
-      best = a;
-      best_cost = cost;
-    }
-  }
-  if (!subset) return best;
-  return adapt_from(state.net, cfg, params_.blocks, steps, z, best.centroids, params_.chunk_rows);
+  // All seedings are iterated together, in one pass over the rows per block.
+  const int64_t starts = params_.infer_restarts;
+  std::vector<at::Tensor> seeds;
+  for (int64_t r = 0; r < starts; ++r) seeds.push_back(kmeans_plus_plus(rows, params_.k, gen));
+  const Adaptation all = adapt_from(state.net, cfg, params_.blocks, steps, zs, at::cat(seeds),
+                                    params_.chunk_rows, starts);
+  const std::vector<double> costs = clustering_costs(state.net, cfg, label_block(), zs,
+                                                     all.centroids, params_.chunk_rows, starts);
+  const int64_t best = std::min_element(costs.begin(), costs.end()) - costs.begin();
+  Adaptation chosen;
+  chosen.last_input = all.last_input.narrow(0, best * params_.k, params_.k).contiguous();
+  chosen.centroids = all.centroids.narrow(0, best * params_.k, params_.k).contiguous();
+  if (!subset) return chosen;
+  return adapt_from(state.net, cfg, params_.blocks, steps, z, chosen.centroids, params_.chunk_rows);
 }
 
 void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,

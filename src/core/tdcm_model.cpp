@@ -301,19 +301,34 @@ std::pair<at::Tensor, at::Tensor> embedding_stats(const at::Tensor &z, int64_t c
   return {mean.to(z.scalar_type()), (var + kStdEps).sqrt().to(z.scalar_type())};
 }
 
-double clustering_cost(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
-                       const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows) {
+namespace {
+
+// Rows per chunk when each row is scored against `groups` sets of centroids: the
+// chunk's score matrix stays as large as with one set.
+int64_t grouped_chunk(int64_t chunk_rows, int64_t groups) {
+  return std::max<int64_t>(1, chunk_rows / groups);
+}
+
+}  // namespace
+
+std::vector<double> clustering_costs(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
+                                     const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows,
+                                     int64_t groups) {
   const at::Tensor wq = net.wq(block, cfg);
   const at::Tensor wk = net.wk(block, cfg);
   const int64_t n = z.size(0);
-  double total = 0;
-  for (int64_t s = 0; s < n; s += chunk_rows) {
-    const at::Tensor zc = z.narrow(0, s, std::min(chunk_rows, n - s));
+  const int64_t k = c.size(0) / groups;
+  const int64_t step = grouped_chunk(chunk_rows, groups);
+  at::Tensor total = at::zeros({groups}, at::kDouble);
+  for (int64_t s = 0; s < n; s += step) {
+    const at::Tensor zc = z.narrow(0, s, std::min(step, n - s));
     // -score * tau = sigma(p'Mp).
     const at::Tensor cost = score_fast(zc, c, wq, wk, cfg).neg() * cfg.tau;
-    total += std::get<0>(cost.min(1)).to(at::kDouble).sum().item<double>();
+    const at::Tensor nearest = std::get<0>(cost.view({zc.size(0), groups, k}).min(2));
+    total.add_(nearest.to(at::kDouble).sum(0).cpu());
   }
-  return total / static_cast<double>(n);
+  total.div_(static_cast<double>(n));
+  return std::vector<double>(total.data_ptr<double>(), total.data_ptr<double>() + groups);
 }
 
 Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blocks,
@@ -324,9 +339,11 @@ Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blo
 
 Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t trained_blocks,
                       int64_t steps, const at::Tensor &z, const at::Tensor &init,
-                      int64_t chunk_rows) {
+                      int64_t chunk_rows, int64_t groups) {
   const int64_t n = z.size(0);
-  const int64_t k = init.size(0);
+  const int64_t total_k = init.size(0);
+  const int64_t k = total_k / groups;
+  const int64_t step = grouped_chunk(chunk_rows, groups);
   Adaptation out;
   at::Tensor c = init;
   for (int64_t l = 0; l < steps; ++l) {
@@ -335,10 +352,12 @@ Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t traine
     const at::Tensor wk = net.wk(w, cfg);
     // Sums of delta_ij z_i and delta_ij over all chunks: the same update as one shot.
     at::Tensor weighted = at::zeros_like(c);
-    at::Tensor mass = at::zeros({k}, z.options());
-    for (int64_t s = 0; s < n; s += chunk_rows) {
-      const at::Tensor zc = z.narrow(0, s, std::min(chunk_rows, n - s));
-      const at::Tensor delta = soft_assign(score_fast(zc, c, wq, wk, cfg), cfg);
+    at::Tensor mass = at::zeros({total_k}, z.options());
+    for (int64_t s = 0; s < n; s += step) {
+      const int64_t len = std::min(step, n - s);
+      const at::Tensor zc = z.narrow(0, s, len);
+      const at::Tensor score = score_fast(zc, c, wq, wk, cfg).view({len, groups, k});
+      const at::Tensor delta = at::softmax(score / cfg.tau, 2).view({len, total_k});
       weighted.add_(delta.t().mm(zc));
       mass.add_(delta.sum(0));
     }

@@ -103,15 +103,20 @@ Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blo
 
 // The same from centroids `init`, running `steps` blocks; block l uses the
 // weights of block min(l, trained_blocks - 1), so steps beyond the trained
-// blocks repeat the last one.
+// blocks repeat the last one. With `groups` > 1, `init` holds that many
+// independent sets of k = rows/groups centroids, one after the other, and each
+// row's assignment is a softmax within each set: several starts iterated in one
+// pass over the rows, exactly as if each ran alone.
 Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t trained_blocks,
                       int64_t steps, const at::Tensor &z, const at::Tensor &init,
-                      int64_t chunk_rows);
+                      int64_t chunk_rows, int64_t groups = 1);
 
 // Mean over rows of min_j sigma(p'Mp), p = z_i - c_j, with block `block`'s
-// metric: the hard clustering cost of centroids c on z, chunk by chunk.
-double clustering_cost(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
-                       const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows);
+// metric: the hard clustering cost of centroids c on z, chunk by chunk; one
+// cost per group of centroids (see adapt_from).
+std::vector<double> clustering_costs(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
+                                     const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows,
+                                     int64_t groups = 1);
 
 // Standardises each column of a mini-batch of embeddings over its rows
 // (population variance, eps 1e-5, no affine part); `global`: one scale for

@@ -244,6 +244,37 @@ TEST(CoreBlockMath, ChunkedInferenceEqualsOneShot) {
   EXPECT_EQ(labels_only, labels_whole);
 }
 
+// Several starts iterated together (groups) reach what each reaches alone, and
+// their costs are each one's own cost.
+TEST(CoreBlockMath, GroupedStartsEqualSeparateRuns) {
+  const tdcm::Params params =
+      tdcm::parse_params("k=3 embed_dim=5 hidden=8 blocks=3 share_blocks=false tau=0.5");
+  at::Generator gen = generator(12);
+  const tdcm::TdcmNet net = perturbed_net(params, gen);
+  const BlockConfig cfg = tdcm::block_config(params);
+  const int64_t n = 61;
+  const at::Tensor z = randn({n, 5}, gen);
+  const std::vector<at::Tensor> starts = {randn({3, 5}, gen), randn({3, 5}, gen),
+                                          randn({3, 5}, gen)};
+  // 5 steps on 3 trained blocks (the last repeats), chunks of 8 rows (2 per group).
+  const tdcm::Adaptation grouped =
+      tdcm::adapt_from(net, cfg, 3, 5, z, at::cat(starts), 8, /*groups=*/3);
+  const std::vector<double> costs =
+      tdcm::clustering_costs(net, cfg, 2, z, grouped.centroids, 8, /*groups=*/3);
+  ASSERT_EQ(costs.size(), 3u);
+  for (int64_t g = 0; g < 3; ++g) {
+    SCOPED_TRACE(g);
+    const tdcm::Adaptation alone = tdcm::adapt_from(net, cfg, 3, 5, z, starts[g], n);
+    EXPECT_TRUE(at::allclose(grouped.centroids.narrow(0, 3 * g, 3), alone.centroids, 1e-5, 1e-5));
+    EXPECT_TRUE(at::allclose(grouped.last_input.narrow(0, 3 * g, 3), alone.last_input, 1e-5, 1e-5));
+    const double cost = tdcm::clustering_costs(net, cfg, 2, z, alone.centroids, n)[0];
+    EXPECT_NEAR(costs[g], cost, 1e-5 * std::max(1.0, std::abs(cost)));
+  }
+  // The starts ended in different places: the test compares distinct runs.
+  EXPECT_GT(max_abs_diff(grouped.centroids.narrow(0, 0, 3), grouped.centroids.narrow(0, 3, 3)),
+            1e-3);
+}
+
 // (e) Probabilities are distributions and labels their argmax.
 TEST(CoreBlockMath, LabelProbabilitiesAreDistributions) {
   const tdcm::Params params = tdcm::parse_params("k=4 embed_dim=6 hidden=8 blocks=2 tau=0.8");
