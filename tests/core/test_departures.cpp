@@ -1,4 +1,4 @@
-// The departures from the paper (issue #4): preset=paper restores model.md's
+// The departures from the paper: preset=paper restores model.md's
 // values; the new state (source centroids, embedding statistics) survives a
 // save/load round trip.
 #include <gtest/gtest.h>

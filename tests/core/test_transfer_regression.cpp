@@ -1,4 +1,4 @@
-// Regression guard for issue #4: on a P1 data set where the library's default
+// Regression guard for transfer quality: on a P1 data set where the library's default
 // TDCM now clearly beats k-means transfer (fixed source centroids), it must
 // keep doing so. Small, fixed seed, a few seconds.
 //
@@ -44,7 +44,7 @@ TEST(TransferRegression, DefaultBeatsKMeansTransferOnP1) {
   RecordProperty("kmeans_transfer_nmi", std::to_string(kmeans));
   RecordProperty("tdcm_nmi", std::to_string(tdcm));
   // Measured when the test was written: default 0.864, k-means transfer 0.767,
-  // preset=paper 0.498 (fails). See docs/quality-results.md.
+  // preset=paper 0.498 (fails). README: "Benchmarks".
   EXPECT_GT(tdcm, kmeans + 0.05) << "TDCM target NMI " << tdcm << " vs k-means transfer " << kmeans;
 }
 
