@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "data/images.h"
 #include "data/readers.h"
 
 using tdcm::data::Matrix;
@@ -90,4 +91,27 @@ TEST(FashionMnist, TestImagesAndLabels) {
   EXPECT_EQ((std::vector<int32_t>(y.labels.begin(), y.labels.begin() + 6)),
             (std::vector<int32_t>{9, 2, 1, 1, 6, 1}));
   EXPECT_EQ(class_counts(y.labels), std::vector<int64_t>(10, 1000));
+}
+
+TEST(FashionMnist, P2ShiftEnlargesTheObjects) {
+  const std::string images = fashion_file("t10k-images-idx3-ubyte.gz");
+  REQUIRE_FILE(images);
+  const Matrix x = tdcm::data::read_idx(images, Uint8As::kUnit);
+  const std::vector<float> y = tdcm::data::p2_shift(x.x.data(), x.rows);
+  ASSERT_EQ(y.size(), x.x.size());
+  // Still [0, 1]; the objects (bright on a black background) fill more of
+  // each frame, so the mean pixel grows, and fewer pixels stay black.
+  double mean_x = 0, mean_y = 0;
+  int64_t black_x = 0, black_y = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    ASSERT_TRUE(y[i] >= 0.0f && y[i] <= 1.0f) << i;
+    mean_x += x.x[i];
+    mean_y += y[i];
+    black_x += x.x[i] == 0.0f;
+    black_y += y[i] == 0.0f;
+  }
+  mean_x /= static_cast<double>(y.size());
+  mean_y /= static_cast<double>(y.size());
+  EXPECT_GT(mean_y, mean_x * 1.2) << mean_x << " -> " << mean_y;
+  EXPECT_LT(black_y, black_x);
 }
