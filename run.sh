@@ -15,8 +15,10 @@ JOBS=${JOBS:-$(nproc)}
 # libblas.so.3 is installed: OpenBLAS makes it ~30x faster than the reference BLAS.
 # The bindings: SWIG (Java, C#), a JDK and JUnit 5, Mono's C# compiler and
 # runtime, Go, and pkg-config (cgo and the C example find libtdcm with it).
+# zlib reads gzip-compressed inputs; dataset-fashion-mnist holds the images of
+# protocol P2 (the IDX tests and bench/p2_fashion read them).
 PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev
-  swig default-jdk-headless junit5 mono-mcs golang-go pkg-config)
+  swig default-jdk-headless junit5 mono-mcs golang-go pkg-config dataset-fashion-mnist)
 
 missing_packages() {
   local p

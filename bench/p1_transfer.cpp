@@ -10,6 +10,15 @@
 
 namespace {
 
+using bench::acc_kept;
+using bench::assign;
+using bench::create;
+using bench::fit;
+using bench::header;
+using bench::print_series;
+using bench::Series;
+using bench::Set;
+
 struct Options {
   std::string protocol = "p1";
   std::vector<int64_t> ks{2, 3, 5, 10};
@@ -22,12 +31,6 @@ struct Options {
   double drift = 0.5;
   std::string params;
   int64_t assign_rows = 0;
-};
-
-struct Set {
-  std::vector<float> x;
-  std::vector<int32_t> y;
-  int64_t rows = 0;
 };
 
 std::pair<Set, Set> make_pair(const Options &o, int64_t k, uint64_t seed) {
@@ -43,132 +46,24 @@ std::pair<Set, Set> make_pair(const Options &o, int64_t k, uint64_t seed) {
   return {s, t};
 }
 
-// Metrics of one method over the seeds: rows source / target, ACC-kept, times.
-struct Series {
-  std::vector<double> nmi[2], ari[2], acc[2], kept, fit_s, assign_s;
-  bool has_source = true;
-  bool has_kept = true;
-
-  void add(int row, const Set &set, const std::vector<int32_t> &labels) {
-    tdcm_metrics_result r{};
-    bench::check(tdcm_metrics(set.y.data(), labels.data(), set.rows, &r), "metrics");
-    nmi[row].push_back(r.nmi);
-    ari[row].push_back(r.ari);
-    acc[row].push_back(r.acc);
-  }
-};
-
-std::vector<double> diff(const std::vector<double> &a, const std::vector<double> &b) {
-  std::vector<double> d;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) d.push_back(a[i] - b[i]);
-  return d;
-}
-
-void print_series(const char *name, const Series &s) {
-  auto row = [&](const char *label, const std::vector<double> &nmi, const std::vector<double> &ari,
-                 const std::vector<double> &acc, const std::string &kept, bool times) {
-    std::printf("%-17s %-7s %-13s %-13s %-13s %-13s", name, label, bench::mean_std(nmi).c_str(),
-                bench::mean_std(ari).c_str(), bench::mean_std(acc).c_str(), kept.c_str());
-    if (times) {
-      std::printf(" %9.3f %10.4f", bench::mean(s.fit_s), bench::mean(s.assign_s));
-    }
-    std::printf("\n");
-  };
-  if (s.has_source) row("source", s.nmi[0], s.ari[0], s.acc[0], "", false);
-  row("target", s.nmi[1], s.ari[1], s.acc[1], s.has_kept ? bench::mean_std(s.kept) : "–", true);
-  if (s.has_source) {
-    row("diff", diff(s.nmi[0], s.nmi[1]), diff(s.ari[0], s.ari[1]), diff(s.acc[0], s.acc[1]), "",
-        false);
-  }
-}
-
-tdcm_model *create(const std::string &params) {
-  tdcm_model *m = nullptr;
-  bench::check(tdcm_create(&m, params.c_str()), "create '" + params + "'");
-  return m;
-}
-
-std::vector<int32_t> assign(tdcm_model *m, const Set &set, double *seconds) {
-  std::vector<int32_t> labels(set.rows);
-  const double t0 = bench::now_s();
-  bench::check(tdcm_assign(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows),
-                           labels.data(), nullptr),
-               "assign");
-  if (seconds) *seconds = bench::now_s() - t0;
-  return labels;
-}
-
-double fit(tdcm_model *m, const Set &set, const int64_t *ids = nullptr) {
-  const double t0 = bench::now_s();
-  bench::check(
-      tdcm_fit(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows), ids),
-      "fit");
-  return bench::now_s() - t0;
-}
-
-double acc_kept(const Set &src, const std::vector<int32_t> &src_pred, const Set &tgt,
-                const std::vector<int32_t> &tgt_pred) {
-  double v = 0;
-  bench::check(tdcm_metrics_acc_kept(src.y.data(), src_pred.data(), src.rows, tgt.y.data(),
-                                     tgt_pred.data(), tgt.rows, &v),
-               "acc_kept");
-  return v;
-}
-
-void header(const char *what) {
-  std::printf("%-17s %-7s %-13s %-13s %-13s %-13s %9s %10s\n", what, "row", "NMI", "ARI", "ACC",
-              "ACC-kept", "fit s/set", "assign s");
-}
-
 // Target NMI means per K for the closing summary.
 std::map<std::string, std::map<int64_t, double>> summary;
 
 void run_p1(const Options &o, int64_t k) {
-  Series tdcm, transfer, refit;
-  refit.has_source = refit.has_kept = false;
+  bench::Methods methods;
   for (int64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
     const std::string common = " k=" + std::to_string(k) + " seed=" + std::to_string(seed);
-
-    tdcm_model *m = create("algo=tdcm" + common + " " + o.params);
-    if (seed == o.first_seed && k == o.ks.front()) bench::print_run_facts(m);
-    tdcm.fit_s.push_back(fit(m, src));
-    const auto s_pred = assign(m, src, nullptr);
-    double t = 0;
-    const auto t_pred = assign(m, tgt, &t);
-    tdcm.assign_s.push_back(t);
-    tdcm.add(0, src, s_pred);
-    tdcm.add(1, tgt, t_pred);
-    tdcm.kept.push_back(acc_kept(src, s_pred, tgt, t_pred));
-    tdcm_destroy(m);
-
-    m = create("algo=kmeans" + common);
-    transfer.fit_s.push_back(fit(m, src));
-    const auto ks_pred = assign(m, src, nullptr);
-    const auto kt_pred = assign(m, tgt, &t);
-    transfer.assign_s.push_back(t);
-    transfer.add(0, src, ks_pred);
-    transfer.add(1, tgt, kt_pred);
-    transfer.kept.push_back(acc_kept(src, ks_pred, tgt, kt_pred));
-    tdcm_destroy(m);
-
-    m = create("algo=kmeans" + common);
-    refit.fit_s.push_back(fit(m, tgt));
-    const auto r_pred = assign(m, tgt, &t);
-    refit.assign_s.push_back(t);
-    refit.add(1, tgt, r_pred);
-    tdcm_destroy(m);
+    bench::run_transfer(src, tgt, "algo=tdcm" + common + " " + o.params, "algo=kmeans" + common,
+                        methods, seed == o.first_seed && k == o.ks.front());
   }
   std::printf("\n## P1 K=%lld D=%lld n=%lld s=%g r=%g seeds %lld..%lld\n", (long long)k,
               (long long)o.dim, (long long)o.n, o.spread, o.drift, (long long)o.first_seed,
               (long long)(o.first_seed + o.seeds - 1));
-  header("method");
-  print_series("TDCM", tdcm);
-  print_series("k-means transfer", transfer);
-  print_series("k-means refit", refit);
-  summary["TDCM"][k] = bench::mean(tdcm.nmi[1]);
-  summary["k-means transfer"][k] = bench::mean(transfer.nmi[1]);
-  summary["k-means refit"][k] = bench::mean(refit.nmi[1]);
+  bench::print_methods(methods);
+  summary["TDCM"][k] = bench::mean(methods.tdcm.nmi[1]);
+  summary["k-means transfer"][k] = bench::mean(methods.transfer.nmi[1]);
+  summary["k-means refit"][k] = bench::mean(methods.refit.nmi[1]);
   std::fflush(stdout);
 }
 

@@ -19,11 +19,16 @@ const char kUsage[] =
     "\n"
     "Options:\n"
     "  --model M              model written by 'tdcm fit'\n"
-    "  --input FILE           target rows: CSV (header optional) or .npy\n"
+    "  --input FILE           target rows: CSV (header optional), .npy or IDX (e.g.\n"
+    "                         t10k-images-idx3-ubyte.gz), plain or gzip-compressed;\n"
+    "                         bytes (IDX ubyte, .npy uint8) are scaled to [0, 1]\n"
     "  --output OUT.csv       where to write the labels\n"
     "  --probs                also write the soft assignments\n"
     "  --label-column N|last  0-based column of integer ground-truth labels: not a\n"
     "                         feature; NMI/ARI/ACC are printed\n"
+    "  --labels FILE          ground-truth labels in a file of their own, one per row\n"
+    "                         (IDX, e.g. t10k-labels-idx1-ubyte.gz, or the first\n"
+    "                         column of a CSV): scores as with --label-column\n"
     "  -h, --help             show this help\n";
 
 int run(const Args &args) {
@@ -34,7 +39,8 @@ int run(const Args &args) {
   const int label_column = args.get_column("label-column");
 
   ModelPtr model = load_model(model_path);
-  const Dataset ds = load_dataset(input, label_column);
+  Dataset ds = load_dataset(input, label_column);
+  if (args.has("labels")) attach_labels(ds, args.require("labels"));
   const int64_t k = model_k(model.get());
 
   std::vector<int32_t> labels(static_cast<size_t>(ds.n));
@@ -63,7 +69,8 @@ const Command &assign_command() {
                                 {"input", true},
                                 {"output", true},
                                 {"probs", false},
-                                {"label-column", true}},
+                                {"label-column", true},
+                                {"labels", true}},
                                &run};
   return command;
 }

@@ -17,12 +17,19 @@ const char kUsage[] =
     "and save it. Progress goes to stderr.\n"
     "\n"
     "Options:\n"
-    "  --input FILE           source rows: CSV (header optional) or .npy\n"
+    "  --input FILE           source rows: CSV (header optional), .npy or IDX (e.g.\n"
+    "                         train-images-idx3-ubyte.gz), plain or gzip-compressed;\n"
+    "                         bytes (IDX ubyte, .npy uint8) are scaled to [0, 1]; for\n"
+    "                         images the params get input_shape=CxHxW from the file\n"
+    "                         unless given (when the library has that key)\n"
     "  --model OUT            where to write the fitted model\n"
     "  --params \"K=V ...\"     model parameters, e.g. \"k=5 epochs=100\"\n"
     "                         (see 'tdcm params' for every key)\n"
     "  --label-column N|last  0-based column of integer ground-truth labels: not a\n"
     "                         feature; the source NMI/ARI/ACC are printed after the fit\n"
+    "  --labels FILE          ground-truth labels in a file of their own, one per row\n"
+    "                         (IDX, e.g. train-labels-idx1-ubyte.gz, or the first\n"
+    "                         column of a CSV): scores as with --label-column\n"
     "  --set-column N|last    0-based column of integer data-set ids: rows with equal\n"
     "                         ids form one data set of a collection fit\n"
     "  -h, --help             show this help\n";
@@ -72,8 +79,15 @@ int run(const Args &args) {
   const int label_column = args.get_column("label-column");
   const int set_column = args.get_column("set-column");
 
-  ModelPtr model = create_model(args.get("params"));
-  const Dataset ds = load_dataset(input, label_column, set_column);
+  Dataset ds = load_dataset(input, label_column, set_column);
+  if (args.has("labels")) attach_labels(ds, args.require("labels"));
+  std::string params = args.get("params");
+  // Images tell an image encoder their shape, if this libtdcm has the key.
+  if (ds.shape.size() == 3 && param_value(params, "input_shape").empty() &&
+      library_has_param("input_shape")) {
+    params += " input_shape=" + shape_text(ds.shape);
+  }
+  ModelPtr model = create_model(params);
 
   FitProgress progress(stderr);
   check(tdcm_set_progress_callback(model.get(), &FitProgress::callback, &progress));
@@ -89,7 +103,8 @@ int run(const Args &args) {
   const char *algorithm = "";
   check(tdcm_get_algorithm(model.get(), &algorithm));
   std::string sets;
-  if (!ds.set_ids.empty()) sets = strprintf(" in %zu data sets", rows_by_set(ds.set_ids).size());
+  if (!ds.shape.empty()) sets = " (" + shape_text(ds.shape) + " images)";
+  if (!ds.set_ids.empty()) sets += strprintf(" in %zu data sets", rows_by_set(ds.set_ids).size());
   std::printf("fitted %s (k=%lld) on %lld rows x %lld columns%s in %.2f s\n", algorithm,
               static_cast<long long>(model_k(model.get())), static_cast<long long>(ds.n),
               static_cast<long long>(ds.d), sets.c_str(), fit_s);
@@ -108,6 +123,7 @@ const Command &fit_command() {
                                 {"model", true},
                                 {"params", true},
                                 {"label-column", true},
+                                {"labels", true},
                                 {"set-column", true}},
                                &run};
   return command;

@@ -5,7 +5,9 @@
 #include <cstdarg>
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
+#include "cli/args.h"
 #include "data/readers.h"
 
 namespace tdcm::cli {
@@ -61,6 +63,23 @@ std::string param_value(const std::string &params, const std::string &key) {
   return "";
 }
 
+bool library_has_param(const std::string &key) {
+  size_t count = 0;
+  check(tdcm_param_count(&count));
+  for (size_t i = 0; i < count; ++i) {
+    tdcm_param_desc desc{};
+    check(tdcm_param_info(i, &desc));
+    if (desc.name != nullptr && key == desc.name) return true;
+  }
+  return false;
+}
+
+std::string shape_text(const std::vector<int64_t> &shape) {
+  std::string out;
+  for (const int64_t d : shape) out += (out.empty() ? "" : "x") + std::to_string(d);
+  return out;
+}
+
 namespace {
 
 // Resolves a column option against the file's column count.
@@ -90,13 +109,19 @@ int64_t integer_cell(const std::string &path, const char *what, float value, int
 }  // namespace
 
 Dataset load_dataset(const std::string &path, int label_column, int set_column) {
-  const data::Matrix m = data::read_matrix(path);
+  const data::Matrix m = data::read_matrix(path, {}, data::Uint8As::kUnit);
+  if (!m.shape.empty() && (label_column != -1 || set_column != -1)) {
+    throw std::runtime_error(path + ": holds images (" + shape_text(m.shape) +
+                             " per row), which have no label or set column; give the labels "
+                             "in a file of their own with --labels");
+  }
   const int64_t label = resolve_column(path, "label", label_column, m.cols);
   const int64_t set = resolve_column(path, "set", set_column, m.cols);
   if (label >= 0 && label == set) {
     throw std::runtime_error(path + ": the label and set columns are the same column");
   }
   Dataset ds;
+  ds.shape = m.shape;
   ds.n = m.rows;
   ds.d = m.cols - (label >= 0 ? 1 : 0) - (set >= 0 ? 1 : 0);
   if (ds.d < 1) throw std::runtime_error(path + ": no feature columns left");
@@ -120,7 +145,11 @@ Dataset load_dataset(const std::string &path, int label_column, int set_column) 
 }
 
 std::vector<int32_t> load_labels(const std::string &path) {
-  const data::Matrix m = data::read_csv(path);
+  const data::Matrix m = data::read_matrix(path);
+  if (!m.shape.empty()) {
+    throw std::runtime_error(path + ": holds images (" + shape_text(m.shape) +
+                             " per row), not labels");
+  }
   if (m.cols < 1 || m.rows < 1) throw std::runtime_error(path + ": no labels");
   std::vector<int32_t> labels(static_cast<size_t>(m.rows));
   for (int64_t r = 0; r < m.rows; ++r) {
@@ -128,6 +157,16 @@ std::vector<int32_t> load_labels(const std::string &path) {
         static_cast<int32_t>(integer_cell(path, "label", m.x[r * m.cols], r, 0));
   }
   return labels;
+}
+
+void attach_labels(Dataset &ds, const std::string &labels_path) {
+  if (!ds.labels.empty()) throw UsageError("give --label-column or --labels, not both");
+  std::vector<int32_t> labels = load_labels(labels_path);
+  if (static_cast<int64_t>(labels.size()) != ds.n) {
+    throw std::runtime_error(labels_path + " has " + std::to_string(labels.size()) +
+                             " labels but the input has " + std::to_string(ds.n) + " rows");
+  }
+  ds.labels = std::move(labels);
 }
 
 tdcm_metrics_result compute_metrics(const std::vector<int32_t> &truth,

@@ -37,6 +37,9 @@ int64_t model_k(tdcm_model *model);
 std::string model_params(tdcm_model *model);
 // The value of one key in a "key=value key=value" string, or "" if absent.
 std::string param_value(const std::string &params, const std::string &key);
+// Whether this libtdcm accepts `key` in a parameter string (asked at run
+// time through tdcm_param_count / tdcm_param_info).
+bool library_has_param(const std::string &key);
 
 // A data matrix with its optional label and data-set id columns pulled out.
 struct Dataset {
@@ -45,17 +48,29 @@ struct Dataset {
   int64_t d = 0;
   std::vector<int32_t> labels;   // n, or empty without a label column
   std::vector<int64_t> set_ids;  // n, or empty without a set column
+  std::vector<int64_t> shape;    // C x H x W when the rows are images; else empty
 };
 
-// Reads a CSV or .npy matrix. label_column and set_column are 0-based
-// indices into the file's columns, -1 for none or -2 for the last column;
-// their values must be integers (labels non-negative). Throws
-// std::runtime_error naming the file.
+// Reads a CSV, .npy or IDX matrix (gzip-compressed or not); unsigned bytes
+// (IDX ubyte, .npy uint8: pixels) are scaled to [0, 1]. label_column and
+// set_column are 0-based indices into the file's columns, -1 for none or -2
+// for the last column; their values must be integers (labels non-negative);
+// image files have no such columns. Throws std::runtime_error naming the file.
 Dataset load_dataset(const std::string &path, int label_column = -1, int set_column = -1);
 
-// Reads the first column of a CSV file of integer labels (an optional
-// header is skipped), e.g. a labels file written by `tdcm assign`.
+// Reads integer labels: an IDX labels file (idx1, e.g.
+// t10k-labels-idx1-ubyte.gz), or the first column of a CSV or .npy file
+// (an optional header is skipped), e.g. a labels file written by `tdcm
+// assign`. Labels must be non-negative.
 std::vector<int32_t> load_labels(const std::string &path);
+
+// Sets ds.labels from a labels file (see load_labels), which must hold one
+// label per row of ds. Throws UsageError if ds has labels already (from a
+// label column).
+void attach_labels(Dataset &ds, const std::string &labels_path);
+
+// "1x28x28"
+std::string shape_text(const std::vector<int64_t> &shape);
 
 tdcm_metrics_result compute_metrics(const std::vector<int32_t> &truth,
                                     const std::vector<int32_t> &pred);

@@ -1,15 +1,22 @@
-// CSV and .npy matrix readers and CSV writers.
+// CSV, .npy and IDX matrix readers and CSV writers.
 //
 // Numbers are parsed and printed with std::from_chars / std::to_chars, which
 // ignore the C locale, so a program that calls setlocale() still reads and
 // writes "1.5" rather than "1,5". Floats are printed in their shortest form
 // that reads back to the same float.
+//
+// A file that starts with the gzip magic (1f 8b) is decompressed in memory
+// with zlib before it is parsed, whatever its name; error offsets then count
+// bytes of the decompressed data.
 #include "data/readers.h"
+
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -28,13 +35,138 @@ namespace {
   throw std::runtime_error(path + ": " + what);
 }
 
-std::string read_file(const std::string &path, const char *who) {
+uint32_t le32(const unsigned char *p) {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+uint64_t le64(const unsigned char *p) {
+  return static_cast<uint64_t>(le32(p)) | (static_cast<uint64_t>(le32(p + 4)) << 32);
+}
+
+// ----------------------------------------------------------------------------
+// File contents, gunzipped when compressed
+
+// The bytes of a file, decompressed if it was gzip-compressed.
+struct FileBytes {
+  std::string data;
+  bool gzip = false;
+
+  const unsigned char *bytes() const {
+    return reinterpret_cast<const unsigned char *>(data.data());
+  }
+  // "byte 16", or "byte 16 of the decompressed data" for a gzip file.
+  std::string at(uint64_t offset) const {
+    return "byte " + std::to_string(offset) + (gzip ? " of the decompressed data" : "");
+  }
+};
+
+struct InflateEnd {
+  void operator()(z_stream *zs) const { inflateEnd(zs); }
+};
+
+// Decompresses a whole gzip file (one or more members). Throws naming the file
+// and the compressed byte offset on corrupt data, a stream that ends before
+// its end marker (a truncated file) or bytes after the last member.
+std::string gunzip(const std::string &path, const std::string &in, const char *who) {
+  const std::string where = std::string(who) + ": gzip: ";
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) fail(path, where + "cannot initialise zlib");
+  const std::unique_ptr<z_stream, InflateEnd> guard(&zs);
+  std::string out;
+  // The last four bytes hold the (last member's) size mod 2^32: a hint only,
+  // bounded by deflate's largest ratio so a corrupt trailer cannot ask for
+  // gigabytes.
+  const auto *raw = reinterpret_cast<const unsigned char *>(in.data());
+  if (in.size() >= 18) {
+    out.resize(std::min<uint64_t>(le32(raw + in.size() - 4), 1032ull * in.size()) + 1);
+  }
+  size_t pos = 0, used = 0;
+  for (;;) {
+    if (used == out.size()) out.resize(std::max<size_t>(2 * out.size(), 1 << 16));
+    const size_t in_chunk = std::min<size_t>(in.size() - pos, UINT_MAX);
+    const size_t out_chunk = std::min<size_t>(out.size() - used, UINT_MAX);
+    zs.next_in = const_cast<Bytef *>(raw + pos);
+    zs.avail_in = static_cast<uInt>(in_chunk);
+    zs.next_out = reinterpret_cast<Bytef *>(&out[used]);
+    zs.avail_out = static_cast<uInt>(out_chunk);
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    pos += in_chunk - zs.avail_in;
+    used += out_chunk - zs.avail_out;
+    if (rc == Z_STREAM_END) {
+      if (pos == in.size()) break;
+      if (in.size() - pos >= 2 && raw[pos] == 0x1f && raw[pos + 1] == 0x8b) {
+        inflateReset(&zs);  // a further member, as `cat a.gz b.gz` makes
+        continue;
+      }
+      fail(path, where + std::to_string(in.size() - pos) +
+                     " bytes of trailing garbage after the compressed data, from compressed byte " +
+                     std::to_string(pos));
+    }
+    if (rc == Z_OK || rc == Z_BUF_ERROR) {
+      if (pos == in.size() && zs.avail_out > 0) {
+        fail(path, where + "truncated: the compressed data ends at byte " + std::to_string(pos) +
+                       " before its end marker (" + std::to_string(used) +
+                       " bytes decompressed so far)");
+      }
+      continue;
+    }
+    if (rc == Z_MEM_ERROR) throw std::bad_alloc();
+    fail(path, where + "corrupt data near compressed byte " + std::to_string(pos) + ": " +
+                   (zs.msg != nullptr ? zs.msg : "inflate failed"));
+  }
+  out.resize(used);
+  return out;
+}
+
+FileBytes read_file(const std::string &path, const char *who) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, std::string(who) + ": cannot open file: " + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) fail(path, std::string(who) + ": read error");
-  return ss.str();
+  FileBytes f;
+  f.data = ss.str();
+  if (f.data.size() >= 2 && f.bytes()[0] == 0x1f && f.bytes()[1] == 0x8b) {
+    f.data = gunzip(path, f.data, who);
+    f.gzip = true;
+  }
+  return f;
+}
+
+// Rows, cols and the image shape of an array of `dims` (dims[0] = rows), or
+// throws if it is empty or too large. Returns the element count.
+uint64_t set_dims(const std::string &path, const std::string &who, const std::vector<int64_t> &dims,
+                  Matrix &m) {
+  if (dims.empty()) fail(path, who + ": a 0-dimensional array has no rows");
+  uint64_t count = 1;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] == 0) fail(path, who + ": empty array (dimension " + std::to_string(i) + " is 0)");
+    // Bounded so that count * (element size <= 8) * 2 never overflows.
+    if (static_cast<uint64_t>(dims[i]) > (uint64_t{1} << 59) / count) {
+      fail(path, who + ": shape too large");
+    }
+    count *= static_cast<uint64_t>(dims[i]);
+  }
+  m.rows = dims[0];
+  m.cols = static_cast<int64_t>(count / static_cast<uint64_t>(dims[0]));
+  m.shape.clear();
+  if (dims.size() == 3) {
+    m.shape = {1, dims[1], dims[2]};
+  } else if (dims.size() > 3) {
+    m.shape.assign(dims.begin() + 1, dims.end());
+  }
+  return count;
+}
+
+std::string dims_text(const std::vector<int64_t> &dims) {
+  std::string out;
+  for (const int64_t d : dims) out += (out.empty() ? "" : " x ") + std::to_string(d);
+  return out;
+}
+
+float uint8_value(unsigned char v, Uint8As uint8) {
+  return uint8 == Uint8As::kUnit ? static_cast<float>(v) / 255.0f : static_cast<float>(v);
 }
 
 // ----------------------------------------------------------------------------
@@ -129,15 +261,6 @@ std::string quoted(std::string_view s) {
 
 // ----------------------------------------------------------------------------
 // .npy
-
-uint32_t le32(const unsigned char *p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
-
-uint64_t le64(const unsigned char *p) {
-  return static_cast<uint64_t>(le32(p)) | (static_cast<uint64_t>(le32(p + 4)) << 32);
-}
 
 // Minimal parser for the header's Python dict literal: string keys, values
 // that are strings, True/False, or tuples of non-negative integers.
@@ -261,12 +384,158 @@ class HeaderParser {
   size_t pos_ = 0;
 };
 
-bool ends_with_npy(const std::string &path) {
-  if (path.size() < 4) return false;
-  std::string ext = path.substr(path.size() - 4);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
+const unsigned char kNpyMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+
+// ----------------------------------------------------------------------------
+// IDX
+
+struct IdxType {
+  unsigned char code;
+  const char *name;
+  size_t size;
+};
+
+// The IDX element types: code (byte 2 of the magic), name, size in bytes.
+constexpr IdxType kIdxTypes[] = {{0x08, "ubyte", 1}, {0x09, "byte", 1},  {0x0b, "short", 2},
+                                 {0x0c, "int", 4},   {0x0d, "float", 4}, {0x0e, "double", 8}};
+
+const IdxType *idx_type(unsigned char code) {
+  for (const IdxType &t : kIdxTypes) {
+    if (t.code == code) return &t;
+  }
+  return nullptr;
+}
+
+uint32_t be32(const unsigned char *p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+         (static_cast<uint32_t>(p[2]) << 8) | static_cast<uint32_t>(p[3]);
+}
+
+// Element i of an IDX body of an integer type (ubyte, byte, short, int).
+int32_t idx_int(const unsigned char *p, unsigned char code, uint64_t i) {
+  switch (code) {
+    case 0x08:
+      return p[i];
+    case 0x09:
+      return static_cast<int8_t>(p[i]);
+    case 0x0b:
+      return static_cast<int16_t>(static_cast<uint16_t>((p[2 * i] << 8) | p[2 * i + 1]));
+    default:
+      return static_cast<int32_t>(be32(p + 4 * i));
+  }
+}
+
+std::string hex_byte(unsigned char b) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", b);
+  return buf;
+}
+
+Matrix parse_idx(const std::string &path, const FileBytes &f, Uint8As uint8) {
+  const std::string who = "read_idx";
+  const unsigned char *b = f.bytes();
+  const uint64_t size = f.data.size();
+  if (size < 4) {
+    fail(path, who + ": truncated: the 4-byte magic at " + f.at(0) +
+                   " needs 4 bytes, the file has " + std::to_string(size));
+  }
+  if (b[0] != 0 || b[1] != 0) {
+    fail(path, who + ": wrong magic " + hex_byte(b[0]) + " " + hex_byte(b[1]) + " at " + f.at(0) +
+                   " (an IDX file starts with two zero bytes)");
+  }
+  const IdxType *type = idx_type(b[2]);
+  if (type == nullptr) {
+    fail(path, who + ": unsupported element type " + hex_byte(b[2]) + " at " + f.at(2) +
+                   " (supported: 0x08 ubyte, 0x09 byte, 0x0b short, 0x0c int, 0x0d float, "
+                   "0x0e double)");
+  }
+  const unsigned ndims = b[3];
+  if (ndims == 0) fail(path, who + ": 0 dimensions at " + f.at(3));
+  const uint64_t body = 4 + 4 * uint64_t{ndims};
+  if (size < body) {
+    fail(path, who + ": truncated header: " + std::to_string(ndims) + " dimensions need " +
+                   std::to_string(body) + " bytes from " + f.at(0) + ", the file has " +
+                   std::to_string(size));
+  }
+  std::vector<int64_t> dims(ndims);
+  for (unsigned i = 0; i < ndims; ++i) dims[i] = be32(b + 4 + 4 * i);
+  Matrix m;
+  const uint64_t count = set_dims(path, who, dims, m);
+  const uint64_t need = count * type->size;
+  const uint64_t have = size - body;
+  const std::string header = dims_text(dims) + " " + type->name;
+  if (have < need) {
+    fail(path, who + ": truncated body: the header (" + header + ") promises " +
+                   std::to_string(need) + " bytes of data from " + f.at(body) + ", the file has " +
+                   std::to_string(have));
+  }
+  if (have > need) {
+    fail(path, who + ": " + std::to_string(have - need) + " bytes beyond the size the header (" +
+                   header + ") gives, from " + f.at(body + need));
+  }
+  const unsigned char *p = b + body;
+  m.x.resize(static_cast<size_t>(count));
+  float *x = m.x.data();
+  if (type->code == 0x08) {
+    for (uint64_t i = 0; i < count; ++i) x[i] = uint8_value(p[i], uint8);
+  } else if (type->code == 0x0d) {
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint32_t bits = be32(p + 4 * i);
+      std::memcpy(&x[i], &bits, 4);
+    }
+  } else if (type->code == 0x0e) {
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t bits = (static_cast<uint64_t>(be32(p + 8 * i)) << 32) | be32(p + 8 * i + 4);
+      double d;
+      std::memcpy(&d, &bits, 8);
+      x[i] = to_float(d);
+    }
+  } else {
+    for (uint64_t i = 0; i < count; ++i) x[i] = static_cast<float>(idx_int(p, type->code, i));
+  }
+  if (ndims == 1 && type->code <= 0x0c) {
+    // A 1-D integer file is labels (an MNIST idx1 file); every value fits int32.
+    m.labels.resize(static_cast<size_t>(count));
+    for (uint64_t i = 0; i < count; ++i) m.labels[i] = idx_int(p, type->code, i);
+  }
+  return m;
+}
+
+// ----------------------------------------------------------------------------
+// Choosing the reader
+
+enum class Format { kUnknown, kCsv, kNpy, kIdx };
+
+bool ends_with(const std::string &s, const char *suffix) {
+  const size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// The format the file's name gives, ignoring case and a ".gz" suffix.
+Format format_by_name(const std::string &path) {
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".npy";
+  if (ends_with(name, ".gz")) name.resize(name.size() - 3);
+  if (ends_with(name, ".npy")) return Format::kNpy;
+  if (ends_with(name, "ubyte") || ends_with(name, ".idx")) return Format::kIdx;
+  for (size_t i = 0; i + 3 < name.size(); ++i) {
+    if (name.compare(i, 3, "idx") == 0 && std::isdigit(static_cast<unsigned char>(name[i + 3]))) {
+      return Format::kIdx;
+    }
+  }
+  if (ends_with(name, ".csv")) return Format::kCsv;
+  return Format::kUnknown;
+}
+
+// The format the (decompressed) content's first bytes give; CSV otherwise.
+Format format_by_magic(const FileBytes &f) {
+  const unsigned char *b = f.bytes();
+  if (f.data.size() >= 6 && std::memcmp(b, kNpyMagic, 6) == 0) return Format::kNpy;
+  if (f.data.size() >= 4 && b[0] == 0 && b[1] == 0 && idx_type(b[2]) != nullptr && b[3] > 0) {
+    return Format::kIdx;
+  }
+  return Format::kCsv;
 }
 
 // ----------------------------------------------------------------------------
@@ -317,14 +586,11 @@ class CsvWriter {
   std::string buf_;
 };
 
-}  // namespace
-
-Matrix read_csv(const std::string &path, const CsvOptions &options) {
+Matrix parse_csv(const std::string &path, const FileBytes &f, const CsvOptions &options) {
   if (options.label_column < -2) {
     fail(path, "read_csv: invalid label column " + std::to_string(options.label_column));
   }
-  const std::string text = read_file(path, "read_csv");
-  const std::string_view all(text);
+  const std::string_view all(f.data);
 
   Matrix m;
   std::vector<std::string_view> fields;
@@ -396,11 +662,10 @@ Matrix read_csv(const std::string &path, const CsvOptions &options) {
   return m;
 }
 
-Matrix read_npy(const std::string &path) {
-  const std::string raw = read_file(path, "read_npy");
-  const auto *bytes = reinterpret_cast<const unsigned char *>(raw.data());
-  static const unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  if (raw.size() < 10 || std::memcmp(bytes, kMagic, 6) != 0) {
+Matrix parse_npy(const std::string &path, const FileBytes &f, Uint8As uint8) {
+  const std::string &raw = f.data;
+  const unsigned char *bytes = f.bytes();
+  if (raw.size() < 10 || std::memcmp(bytes, kNpyMagic, 6) != 0) {
     fail(path, "read_npy: not a .npy file (bad magic)");
   }
   const int major = bytes[6];
@@ -439,31 +704,18 @@ Matrix read_npy(const std::string &path) {
   }
   if (fortran) fail(path, "read_npy: fortran_order arrays are not supported (need C order)");
   Matrix m;
-  if (shape.size() == 1) {
-    m.rows = shape[0];
-    m.cols = 1;
-  } else if (shape.size() == 2) {
-    m.rows = shape[0];
-    m.cols = shape[1];
-  } else {
-    fail(path, "read_npy: expected a 1-D or 2-D array, got " + std::to_string(shape.size()) +
-                   " dimensions");
-  }
-  if (m.rows == 0 || m.cols == 0) fail(path, "read_npy: empty array");
-  const uint64_t max_elems = std::numeric_limits<uint64_t>::max() / 16;
-  if (static_cast<uint64_t>(m.rows) > max_elems / static_cast<uint64_t>(m.cols)) {
-    fail(path, "read_npy: shape too large");
-  }
-  const uint64_t count = static_cast<uint64_t>(m.rows) * static_cast<uint64_t>(m.cols);
+  const uint64_t count = set_dims(path, "read_npy", shape, m);
   const uint64_t need = count * item;
-  const uint64_t have = raw.size() - header_start - header_len;
+  const uint64_t body_start = header_start + header_len;
+  const uint64_t have = raw.size() - body_start;
   if (have < need) {
     fail(path, "read_npy: truncated body: header promises " + std::to_string(need) +
-                   " bytes of data, file has " + std::to_string(have));
+                   " bytes of data from " + f.at(body_start) + ", file has " +
+                   std::to_string(have));
   }
   if (have > need) {
     fail(path, "read_npy: file has " + std::to_string(have - need) +
-                   " bytes beyond the size the header gives");
+                   " bytes beyond the size the header gives, from " + f.at(body_start + need));
   }
   const unsigned char *body = bytes + header_start + header_len;
   m.x.resize(static_cast<size_t>(count));
@@ -484,15 +736,39 @@ Matrix read_npy(const std::string &path) {
         break;
       }
       case kU1:
-        m.x[i] = static_cast<float>(body[i]);
+        m.x[i] = uint8_value(body[i], uint8);
         break;
     }
   }
   return m;
 }
 
-Matrix read_matrix(const std::string &path, const CsvOptions &options) {
-  return ends_with_npy(path) ? read_npy(path) : read_csv(path, options);
+}  // namespace
+
+Matrix read_csv(const std::string &path, const CsvOptions &options) {
+  return parse_csv(path, read_file(path, "read_csv"), options);
+}
+
+Matrix read_npy(const std::string &path, Uint8As uint8) {
+  return parse_npy(path, read_file(path, "read_npy"), uint8);
+}
+
+Matrix read_idx(const std::string &path, Uint8As uint8) {
+  return parse_idx(path, read_file(path, "read_idx"), uint8);
+}
+
+Matrix read_matrix(const std::string &path, const CsvOptions &options, Uint8As uint8) {
+  const FileBytes f = read_file(path, "read_matrix");
+  Format format = format_by_name(path);
+  if (format == Format::kUnknown) format = format_by_magic(f);
+  switch (format) {
+    case Format::kNpy:
+      return parse_npy(path, f, uint8);
+    case Format::kIdx:
+      return parse_idx(path, f, uint8);
+    default:
+      return parse_csv(path, f, options);
+  }
 }
 
 void write_labels_csv(const std::string &path, const int32_t *labels, const float *probs,

@@ -2,12 +2,8 @@
 # tdcm demo: protocol P1 table for one seed and a short TDCM fit.
 set -euo pipefail
 tdcm=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+# shellcheck source=helpers.bash
+source "$(dirname "$0")/helpers.bash"
 
 "$tdcm" demo --seeds 1 --epochs 3 --k 3 >"$tmp/out" 2>"$tmp/err" ||
   fail "demo exited non-zero: $(cat "$tmp/err")"

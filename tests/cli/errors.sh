@@ -3,24 +3,8 @@
 # Every call loads LibTorch (~0.5 s), so the cases are kept few.
 set -euo pipefail
 tdcm=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-# expect STATUS CMD...: run CMD, capture stdout/stderr, check its exit status.
-expect() {
-  local want=$1
-  shift
-  local got=0
-  "$@" >"$tmp/out" 2>"$tmp/err" || got=$?
-  [ "$got" -eq "$want" ] ||
-    fail "'$*' exited $got, expected $want; stderr: $(cat "$tmp/err")"
-}
-err_has() {
-  grep -q -- "$1" "$tmp/err" || fail "stderr lacks '$1': $(cat "$tmp/err")"
-}
+# shellcheck source=helpers.bash
+source "$(dirname "$0")/helpers.bash"
 
 "$tdcm" synth --k 3 --n 20 --source "$tmp/src.csv" --target "$tmp/tgt.csv" >/dev/null
 

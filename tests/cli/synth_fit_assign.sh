@@ -2,12 +2,8 @@
 # synth -> fit -> info -> assign -> eval, driven as a user would.
 set -euo pipefail
 tdcm=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+# shellcheck source=helpers.bash
+source "$(dirname "$0")/helpers.bash"
 
 # synth: K=3 clusters of 200 rows in 2-D, label last, with a header.
 "$tdcm" synth --k 3 --dim 2 --n 200 --seed 1 --source "$tmp/src.csv" --target "$tmp/tgt.csv" \
