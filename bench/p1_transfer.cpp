@@ -30,6 +30,7 @@ struct Options {
   double spread = 4.0;
   double drift = 0.5;
   std::string params;
+  std::string runtime;  // " threads=N" for every model, from --threads
   int64_t assign_rows = 0;
 };
 
@@ -54,8 +55,9 @@ void run_p1(const Options &o, int64_t k) {
   for (int64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
     const std::string common = " k=" + std::to_string(k) + " seed=" + std::to_string(seed);
-    bench::run_transfer(src, tgt, "algo=tdcm" + common + " " + o.params, "algo=kmeans" + common,
-                        methods, seed == o.first_seed && k == o.ks.front());
+    bench::run_transfer(src, tgt, "algo=tdcm" + common + o.runtime + " " + o.params,
+                        "algo=kmeans" + common + o.runtime, methods,
+                        seed == o.first_seed && k == o.ks.front());
   }
   std::printf("\n## P1 K=%lld D=%lld n=%lld s=%g r=%g seeds %lld..%lld\n", (long long)k,
               (long long)o.dim, (long long)o.n, o.spread, o.drift, (long long)o.first_seed,
@@ -78,7 +80,8 @@ void run_p1m(const Options &o, int64_t k) {
     ids.insert(ids.end(), static_cast<size_t>(src.rows), 1000 + i);
     collection.rows += src.rows;
   }
-  tdcm_model *m = create("algo=tdcm k=" + std::to_string(k) + " seed=0 " + o.params);
+  tdcm_model *m =
+      create("algo=tdcm k=" + std::to_string(k) + " seed=0" + o.runtime + " " + o.params);
   if (k == o.ks.front()) bench::print_run_facts(m);
   const double fit_s = fit(m, collection, ids.data());
 
@@ -91,7 +94,8 @@ void run_p1m(const Options &o, int64_t k) {
     tdcm.assign_s.push_back(t);
     tdcm.fit_s.push_back(0.0);
 
-    tdcm_model *r = create("algo=kmeans k=" + std::to_string(k) + " seed=" + std::to_string(seed));
+    tdcm_model *r =
+        create("algo=kmeans k=" + std::to_string(k) + " seed=" + std::to_string(seed) + o.runtime);
     const double f = fit(r, tgt);
     const auto pred = assign(r, tgt, &t);
     refit.fit_s.push_back(f);
@@ -129,7 +133,8 @@ void run_assign_rows_p1m(const Options &o, int64_t k) {
     collection.rows += src.rows;
   }
   const auto [unused, tgt] = make_pair(big, k, 0);
-  tdcm_model *m = create("algo=tdcm k=" + std::to_string(k) + " seed=0 " + o.params);
+  tdcm_model *m =
+      create("algo=tdcm k=" + std::to_string(k) + " seed=0" + o.runtime + " " + o.params);
   fit(m, collection, ids.data());
   double t = 0;
   assign(m, tgt, nullptr);  // warm-up
@@ -141,7 +146,7 @@ void run_assign_rows_p1m(const Options &o, int64_t k) {
       "(CPU %.4f s)\n",
       (long long)tgt.rows, (long long)o.dim, (long long)k, t, cpu);
   tdcm_destroy(m);
-  m = create("algo=kmeans k=" + std::to_string(k) + " seed=0");
+  m = create("algo=kmeans k=" + std::to_string(k) + " seed=0" + o.runtime);
   cpu = bench::cpu_s();
   const double f = fit(m, tgt);
   assign(m, tgt, &t);
@@ -163,8 +168,8 @@ void run_assign_rows(const Options &o, int64_t k) {
   const auto [src, unused] = make_pair(o, k, 0);
   const auto [unused2, tgt] = make_pair(big, k, 0);
   for (const char *algo : {"tdcm", "kmeans"}) {
-    tdcm_model *m = create(std::string("algo=") + algo + " k=" + std::to_string(k) + " seed=0 " +
-                           (std::strcmp(algo, "tdcm") == 0 ? o.params : ""));
+    tdcm_model *m = create(std::string("algo=") + algo + " k=" + std::to_string(k) + " seed=0" +
+                           o.runtime + " " + (std::strcmp(algo, "tdcm") == 0 ? o.params : ""));
     fit(m, src);
     double t = 0;
     assign(m, tgt, nullptr);  // warm-up
@@ -181,6 +186,8 @@ void usage() {
       "usage: p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds N] [--first-seed S]\n"
       "                   [--dim D] [--n N]\n"
       "                   [--sets M] [--params \"key=value ...\"] [--quick] [--assign-rows N]\n"
+      "                   [--threads N]\n"
+      "  --threads: threads=N for every model, TDCM and k-means (default: the library's)\n"
       "  --quick: 3 seeds (and for p1m a collection of 10 sets), for a CPU check\n");
 }
 
@@ -215,6 +222,8 @@ int main(int argc, char **argv) {
       o.params = value();
     else if (a == "--assign-rows")
       o.assign_rows = std::stoll(value());
+    else if (a == "--threads")
+      o.runtime = " threads=" + std::to_string(std::stoll(value()));
     else if (a == "--quick") {
       o.seeds = 3;
       o.sets = 10;
@@ -231,14 +240,16 @@ int main(int argc, char **argv) {
     return 2;
   }
   std::printf(
-      "# protocol %s | K %s | D=%lld | seeds %lld from %lld | params \"%s\"\n", o.protocol.c_str(),
+      "# protocol %s | K %s | D=%lld | seeds %lld from %lld | params \"%s\" |%s\n",
+      o.protocol.c_str(),
       [&] {
         std::string s;
         for (auto k : o.ks) s += (s.empty() ? "" : ",") + std::to_string(k);
         return s;
       }()
           .c_str(),
-      (long long)o.dim, (long long)o.seeds, (long long)o.first_seed, o.params.c_str());
+      (long long)o.dim, (long long)o.seeds, (long long)o.first_seed, o.params.c_str(),
+      o.runtime.empty() ? " threads: library default" : o.runtime.c_str());
   const double start = bench::now_s();
   for (int64_t k : o.ks) {
     if (o.assign_rows > 0) {
