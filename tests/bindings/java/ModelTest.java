@@ -328,6 +328,47 @@ class ModelTest {
   }
 
   @Test
+  void closeWhileOtherThreadsAssignIsSafe() throws Exception {
+    // close() racing calls: each call either completes with the right labels or sees a closed
+    // model; close() waits for the calls in progress, so none runs on a freed handle.
+    Model model = fitted();
+    int[] expected = model.assign(p1.targetX(), p1.d());
+    FloatBuffer x = direct(p1.targetX(), 0);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch started = new CountDownLatch(4);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < 4; ++t) {
+        final boolean useBuffer = t % 2 == 1;
+        results.add(pool.submit(() -> {
+          started.countDown();
+          int completed = 0;
+          for (int i = 0; i < 1000; ++i) {
+            int[] got;
+            try {
+              got = useBuffer ? model.assign(x.duplicate(), p1.d())
+                              : model.assign(p1.targetX(), p1.d());
+            } catch (IllegalStateException closed) {
+              return completed;
+            }
+            if (!java.util.Arrays.equals(expected, got)) return -1;
+            ++completed;
+          }
+          return completed;
+        }));
+      }
+      started.await();
+      Thread.sleep(20);
+      model.close();
+      assertTrue(model.isClosed());
+      for (Future<Integer> r : results) assertTrue(r.get() >= 0, "wrong labels before close");
+      assertThrows(IllegalStateException.class, () -> model.assign(p1.targetX(), p1.d()));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void assigningFromArraysWhileOtherThreadsCollectGarbageStaysCorrect() throws Exception {
     // assign and predict on a float[] hold a JNI critical section: collections that other
     // threads trigger meanwhile wait for it, and neither side crashes nor corrupts the other.
