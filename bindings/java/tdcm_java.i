@@ -7,11 +7,15 @@
  *    method, with tdcm_last_error() read on the same thread right after the
  *    failing call;
  *  - the model handle is a long;
- *  - float[] / int[] / long[] inputs are read with Get<Type>ArrayElements
- *    (released with JNI_ABORT: never copied back), never inside a JNI
- *    critical section; direct buffers (the *_direct functions) are used in
- *    place, without any copy;
- *  - array outputs are written with Set<Type>ArrayRegion after the call;
+ *  - assign and predict (tdcm_label_pinned) use their float[] rows and their
+ *    int[] / float[] outputs in place, inside a JNI critical section (see
+ *    "Java arrays used in place" below): no copy at all;
+ *  - every other float[] / int[] / long[] input is read with
+ *    Get<Type>ArrayElements (released with JNI_ABORT: never copied back),
+ *    which HotSpot copies: fit and adapt may run for long, and a critical
+ *    section would hold the garbage collector off for all of it; direct
+ *    buffers (the *_direct functions) are used in place, without any copy;
+ *  - other array outputs are written with Set<Type>ArrayRegion after the call;
  *  - scalar and string outputs come back in arrays of length 1;
  *  - strings go in as NUL-terminated UTF-8 byte arrays (real UTF-8, not the
  *    JNI's modified UTF-8). */
@@ -278,6 +282,10 @@ TDCMJNI_SCALAR_OUT(double, TDCM_DOUBLE_OUT, double, jdoubleArray, jdouble, Doubl
 /* The seed is a 64-bit unsigned value: a Java long with the same bits. */
 %apply long long { uint64_t seed };
 
+/* Bound below instead: tdcm_label_pinned uses the arrays in place. */
+%ignore tdcm_assign;
+%ignore tdcm_predict;
+
 %include "../swig/tdcm_core.i"
 
 /* ---- Direct-buffer variants (no copy at all) ------------------------------ */
@@ -289,25 +297,120 @@ static tdcm_status tdcm_fit_direct(tdcm_model *model, const float *x_direct, int
                                    const int64_t *set_ids_direct) {
   return tdcm_fit(model, x_direct, n, d, set_ids_direct);
 }
-static tdcm_status tdcm_assign_direct(tdcm_model *model, const float *x_direct, int64_t n,
-                                      int64_t d, int32_t *labels_direct, float *probs_direct) {
-  return tdcm_assign(model, x_direct, n, d, labels_direct, probs_direct);
-}
 static tdcm_status tdcm_adapt_direct(tdcm_model *model, const float *x_direct, int64_t n,
                                      int64_t d) {
   return tdcm_adapt(model, x_direct, n, d);
 }
-static tdcm_status tdcm_predict_direct(tdcm_model *model, const float *x_direct, int64_t n,
-                                       int64_t d, int32_t *labels_direct, float *probs_direct) {
-  return tdcm_predict(model, x_direct, n, d, labels_direct, probs_direct);
+/* tdcm_assign (predict == 0) or tdcm_predict (predict != 0) on direct buffers. */
+static tdcm_status tdcm_label_direct(tdcm_model *model, int predict, const float *x_direct,
+                                     int64_t n, int64_t d, int32_t *labels_direct,
+                                     float *probs_direct) {
+  return predict ? tdcm_predict(model, x_direct, n, d, labels_direct, probs_direct)
+                 : tdcm_assign(model, x_direct, n, d, labels_direct, probs_direct);
 }
-/* Assign into Java arrays from a direct input buffer. */
-static tdcm_status tdcm_assign_direct_in(tdcm_model *model, const float *x_direct, int64_t n,
-                                         int64_t d, int32_t *labels, float *probs) {
-  return tdcm_assign(model, x_direct, n, d, labels, probs);
+%}
+
+/* ---- Java arrays used in place (JNI critical sections) --------------------- */
+/* tdcm_label_pinned hands the library the Java arrays themselves, between
+ * GetPrimitiveArrayCritical and ReleasePrimitiveArrayCritical: HotSpot pins
+ * them, so rows x d floats go in and n labels (and n x k probabilities) come
+ * out with no copy at all. The price: while the call runs, the garbage
+ * collector may not move these arrays, and on most collectors (G1 before JDK
+ * 22, Parallel, Serial) a collection that another thread needs waits until
+ * the call returns. assign and predict are one bounded inference pass, so
+ * that is acceptable there; fit and adapt keep the copy (see the top).
+ * Inside a critical section no other JNI function may run, hence: every
+ * length is checked before the first pin, the library call is the only thing
+ * between pin and release, and a failing status becomes an exception only
+ * after the last release (the status typemap runs after this function
+ * returns). Inputs are released with JNI_ABORT, outputs with 0 (on a VM that
+ * did copy, that writes them back). */
+%typemap(in, numinputs=0) JNIEnv *jenv %{ $1 = jenv; %}
+
+%{
+enum { TDCMJNI_MAX_PINS = 3 };
+
+/* Java arrays held for one library call; NULL arrays are skipped. */
+typedef struct {
+  jarray array[TDCMJNI_MAX_PINS];
+  jint mode[TDCMJNI_MAX_PINS];
+  void *data[TDCMJNI_MAX_PINS];
+} tdcmjni_pins;
+
+static void tdcmjni_unpin(JNIEnv *jenv, tdcmjni_pins *pins) {
+  int i;
+  for (i = TDCMJNI_MAX_PINS - 1; i >= 0; --i) {
+    if (pins->data[i] != NULL) {
+      (*jenv)->ReleasePrimitiveArrayCritical(jenv, pins->array[i], pins->data[i], pins->mode[i]);
+      pins->data[i] = NULL;
+    }
+  }
 }
-static tdcm_status tdcm_predict_direct_in(tdcm_model *model, const float *x_direct, int64_t n,
-                                          int64_t d, int32_t *labels, float *probs) {
-  return tdcm_predict(model, x_direct, n, d, labels, probs);
+
+/* Enters the critical section: 1, or 0 with nothing held and an exception pending. */
+static int tdcmjni_pin(JNIEnv *jenv, tdcmjni_pins *pins) {
+  int i;
+  for (i = 0; i < TDCMJNI_MAX_PINS; ++i) {
+    if (pins->array[i] == NULL) continue;
+    pins->data[i] = (*jenv)->GetPrimitiveArrayCritical(jenv, pins->array[i], NULL);
+    if (pins->data[i] == NULL) {
+      tdcmjni_unpin(jenv, pins);
+      if (!(*jenv)->ExceptionCheck(jenv)) {
+        SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "pinning a Java array");
+      }
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Whether `array` (NULL: nothing to check) holds at least rows x width elements;
+   throws IllegalArgumentException otherwise. Negative sizes are left to the
+   library, which refuses them before reading anything. */
+static int tdcmjni_holds(JNIEnv *jenv, jarray array, int64_t rows, int64_t width,
+                         const char *what) {
+  jsize length;
+  if (array == NULL || rows < 0 || width <= 0) return 1;
+  length = (*jenv)->GetArrayLength(jenv, array);
+  if (rows <= (int64_t)length / width) return 1;
+  SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, what);
+  return 0;
+}
+%}
+
+%inline %{
+/* tdcm_assign (predict == 0) or tdcm_predict (predict != 0) of rows given as
+   a float[] (x_array, used in place) or else a direct buffer (x_direct), into
+   an int[] of labels and an optional float[] of probabilities, both written
+   in place. */
+static tdcm_status tdcm_label_pinned(JNIEnv *jenv, tdcm_model *model, int predict,
+                                     jfloatArray x_array, const float *x_direct, int64_t n,
+                                     int64_t d, jintArray labels_array, jfloatArray probs_array) {
+  tdcmjni_pins pins;
+  int64_t k = 0;
+  tdcm_status status;
+  if (probs_array != NULL) {
+    status = tdcm_get_k(model, &k);
+    if (status != TDCM_OK) return status;
+  }
+  if (!tdcmjni_holds(jenv, x_array, n, d, "x is shorter than n x d") ||
+      !tdcmjni_holds(jenv, labels_array, n, 1, "labels is shorter than n") ||
+      !tdcmjni_holds(jenv, probs_array, n, k, "probabilities is shorter than n x k")) {
+    return TDCM_ERR_INVALID_ARGUMENT; /* the pending exception is the one thrown */
+  }
+  memset(&pins, 0, sizeof pins);
+  pins.array[0] = x_array;
+  pins.mode[0] = JNI_ABORT;
+  pins.array[1] = labels_array;
+  pins.array[2] = probs_array;
+  if (!tdcmjni_pin(jenv, &pins)) return TDCM_ERR_OUT_OF_MEMORY;
+  if (x_array != NULL) x_direct = (const float *)pins.data[0];
+  /* The critical section: nothing but the library call. */
+  status = predict ? tdcm_predict(model, x_direct, n, d, (int32_t *)pins.data[1],
+                                  (float *)pins.data[2])
+                   : tdcm_assign(model, x_direct, n, d, (int32_t *)pins.data[1],
+                                 (float *)pins.data[2]);
+  tdcmjni_unpin(jenv, &pins);
+  return status;
 }
 %}

@@ -1,7 +1,7 @@
 // libtdcm from C#: train on a P1 source set, cluster its drifted target set,
 // print NMI / ARI / ACC.
 //
-//   mcs -r:/usr/lib/cli/tdcm/Tdcm.dll Example.cs      (or any .NET SDK)
+//   mcs -r:<prefix>/<libdir>/cli/tdcm/Tdcm.dll Example.cs      (or any .NET SDK)
 //   mono Example.exe ["k=5 algo=kmeans"]
 //
 // Tdcm.dll goes next to the program (or on MONO_PATH); its native part,

@@ -2,7 +2,8 @@
 # Builds and runs one example (or binding test suite) against the installed
 # prefix, the way a user of that language would:
 #   consume.sh WHAT WORK_DIR
-# WHAT: c-pkgconfig c-cmake java csharp go (examples), go-test (the Go tests).
+# WHAT: c-pkgconfig c-cmake java csharp go (examples), java-loader (the JNI
+# library found through the property or the environment), go-test (the Go tests).
 # The environment names the tools and places (set by tests/bindings/CMakeLists.txt):
 #   TDCM_PREFIX TDCM_LIBDIR TDCM_SOURCE_DIR CC CMAKE PKG_CONFIG JAVAC JAVA CSC MONO GO
 set -euo pipefail
@@ -46,6 +47,21 @@ case $what in
     # No LD_LIBRARY_PATH: libtdcm_jni.so finds libtdcm.so next to itself.
     "$JAVA" -Djava.library.path="$lib" -cp "$jar:$work" Example
     ;;
+  java-loader)
+    # The other two ways to find libtdcm_jni.so (README, NativeLoader): a system
+    # property and an environment variable naming the file, with no
+    # java.library.path; then a wrong path fails with a message naming it.
+    jar=$prefix/share/java/tdcm.jar
+    "$JAVAC" --release 11 -Xlint:all -Werror -cp "$jar" -d "$work" "$src/examples/java/Example.java"
+    "$JAVA" -Dorg.tdcm.jni.library="$lib/libtdcm_jni.so" -cp "$jar:$work" Example | grep 'from Java'
+    TDCM_JNI_LIBRARY=$lib/libtdcm_jni.so "$JAVA" -cp "$jar:$work" Example
+    if "$JAVA" -Dorg.tdcm.jni.library="$work/missing.so" -cp "$jar:$work" Example >"$work/missing.log" 2>&1; then
+      echo "a missing JNI library did not fail"
+      exit 1
+    fi
+    grep -q "cannot load $work/missing.so (from the system property org.tdcm.jni.library)" "$work/missing.log" ||
+      { cat "$work/missing.log"; exit 1; }
+    ;;
   csharp)
     dll=$prefix/$TDCM_LIBDIR/cli/tdcm/Tdcm.dll
     "$CSC" -nologo -warnaserror+ -r:"$dll" -out:"$work/Example.exe" "$src/examples/csharp/Example.cs"
@@ -67,3 +83,6 @@ case $what in
     exit 2
     ;;
 esac
+# Reached only if every command above succeeded (set -e); ctest looks for it
+# after the scores line, since a pass regex alone would ignore the exit code.
+echo "consume.sh: $what ok"

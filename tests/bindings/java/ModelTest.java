@@ -94,19 +94,45 @@ class ModelTest {
       assertArrayEquals(model.assign(p1.targetX(), p1.d()), a.labels());
       assertNull(model.assign(p1.targetX(), p1.d(), false).probabilities());
 
-      // Into caller-owned arrays of exactly rows and rows x k entries.
+      // Into caller-owned arrays of rows and rows x k entries, written in place.
+      float[] x = p1.targetX().clone();
       int[] labels = new int[p1.rows()];
       float[] probs = new float[p1.rows() * 5];
-      model.assign(p1.targetX(), p1.d(), labels, probs);
+      model.assign(x, p1.d(), labels, probs);
       assertArrayEquals(a.labels(), labels);
       assertArrayEquals(a.probabilities(), probs);
+      assertArrayEquals(p1.targetX(), x, "the input is not written");
+      // Longer arrays are fine: the entries past rows (rows x k) are left alone.
+      int[] longer = new int[p1.rows() + 2];
+      float[] longerProbs = new float[p1.rows() * 5 + 1];
+      java.util.Arrays.fill(longer, -7);
+      longerProbs[p1.rows() * 5] = -7;
+      model.assign(x, p1.d(), longer, longerProbs);
+      assertArrayEquals(labels, java.util.Arrays.copyOf(longer, p1.rows()));
+      assertEquals(-7, longer[p1.rows()]);
+      assertEquals(-7, longer[p1.rows() + 1]);
+      assertArrayEquals(probs, java.util.Arrays.copyOf(longerProbs, p1.rows() * 5));
+      assertEquals(-7, longerProbs[p1.rows() * 5]);
+      // Predict writes in place the same way.
+      model.adapt(x, p1.d());
+      int[] predicted = new int[p1.rows()];
+      float[] predictedProbs = new float[p1.rows() * 5];
+      model.predict(x, p1.d(), predicted, predictedProbs);
+      Assignment p = model.predict(x, p1.d(), true);
+      assertArrayEquals(p.labels(), predicted);
+      assertArrayEquals(p.probabilities(), predictedProbs);
+      // Shorter ones are refused before the call.
       assertEquals(Status.INVALID_ARGUMENT,
           assertThrows(TdcmException.class,
-                  () -> model.assign(p1.targetX(), p1.d(), new int[p1.rows() + 1], null))
+                  () -> model.assign(x, p1.d(), new int[p1.rows() - 1], null))
               .status());
       assertEquals(Status.INVALID_ARGUMENT,
           assertThrows(TdcmException.class,
-                  () -> model.assign(p1.targetX(), p1.d(), labels, new float[3]))
+                  () -> model.assign(x, p1.d(), labels, new float[3]))
+              .status());
+      assertEquals(Status.INVALID_ARGUMENT,
+          assertThrows(TdcmException.class,
+                  () -> model.predict(x, p1.d(), labels, new float[p1.rows() * 5 - 1]))
               .status());
     }
   }
@@ -296,6 +322,100 @@ class ModelTest {
         start.countDown();
         for (Future<Boolean> r : results) assertTrue(r.get());
       } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void closeWhileOtherThreadsAssignIsSafe() throws Exception {
+    // close() racing calls: each call either completes with the right labels or sees a closed
+    // model; close() waits for the calls in progress, so none runs on a freed handle.
+    Model model = fitted();
+    int[] expected = model.assign(p1.targetX(), p1.d());
+    FloatBuffer x = direct(p1.targetX(), 0);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    CountDownLatch started = new CountDownLatch(4);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int t = 0; t < 4; ++t) {
+        final boolean useBuffer = t % 2 == 1;
+        results.add(pool.submit(() -> {
+          started.countDown();
+          int completed = 0;
+          for (int i = 0; i < 1000; ++i) {
+            int[] got;
+            try {
+              got = useBuffer ? model.assign(x.duplicate(), p1.d())
+                              : model.assign(p1.targetX(), p1.d());
+            } catch (IllegalStateException closed) {
+              return completed;
+            }
+            if (!java.util.Arrays.equals(expected, got)) return -1;
+            ++completed;
+          }
+          return completed;
+        }));
+      }
+      started.await();
+      Thread.sleep(20);
+      model.close();
+      assertTrue(model.isClosed());
+      for (Future<Integer> r : results) assertTrue(r.get() >= 0, "wrong labels before close");
+      assertThrows(IllegalStateException.class, () -> model.assign(p1.targetX(), p1.d()));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void assigningFromArraysWhileOtherThreadsCollectGarbageStaysCorrect() throws Exception {
+    // assign and predict on a float[] hold a JNI critical section: collections that other
+    // threads trigger meanwhile wait for it, and neither side crashes nor corrupts the other.
+    try (Model model = fitted()) {
+      model.adapt(p1.targetX(), p1.d());
+      int[] expected = model.assign(p1.targetX(), p1.d());
+      int[] expectedPredicted = model.predict(p1.targetX(), p1.d());
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      java.util.concurrent.atomic.AtomicBoolean stop =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      try {
+        List<Future<Long>> garbage = new ArrayList<>();
+        for (int t = 0; t < 2; ++t) {
+          garbage.add(pool.submit(() -> {
+            long allocated = 0;
+            while (!stop.get()) {
+              byte[] chunk = new byte[1 << 16];
+              chunk[chunk.length - 1] = 1;
+              allocated += chunk.length;
+              if (allocated % (64L << 20) == 0) System.gc();
+            }
+            return allocated;
+          }));
+        }
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int t = 0; t < 2; ++t) {
+          final boolean predict = t == 1;
+          results.add(pool.submit(() -> {
+            for (int i = 0; i < 50; ++i) {
+              float[] x = p1.targetX().clone(); // a fresh array, so the heap keeps moving
+              int[] labels = new int[p1.rows()];
+              if (predict) {
+                model.predict(x, p1.d(), labels, null);
+                if (!java.util.Arrays.equals(expectedPredicted, labels)) return false;
+              } else {
+                model.assign(x, p1.d(), labels, null);
+                if (!java.util.Arrays.equals(expected, labels)) return false;
+              }
+            }
+            return true;
+          }));
+        }
+        for (Future<Boolean> r : results) assertTrue(r.get());
+        stop.set(true);
+        for (Future<Long> g : garbage) assertTrue(g.get() > 0);
+      } finally {
+        stop.set(true);
         pool.shutdownNow();
       }
     }

@@ -19,7 +19,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * (its remaining elements, from its position, are rows x d; the buffer is used in place,
  * without any copy, and its position is left unchanged). Labels come back as {@code int[]},
  * soft assignments as an optional row-major {@code float[]} of rows x k; the zero-copy
- * variants write into direct {@link IntBuffer}/{@link FloatBuffer} outputs.
+ * variants write into direct {@link IntBuffer}/{@link FloatBuffer} outputs. Assign and
+ * predict use a {@code float[]} and their output arrays in place too, holding the garbage
+ * collector off for the length of the call (see {@link #assign(float[], int, int[],
+ * float[])}); fit and adapt read a {@code float[]} through a copy.
  *
  * <p>Every failure of the library throws {@link TdcmException} with its status and message.
  * Reading calls (assign, predict, save, getters) may run from many threads at once; a call
@@ -103,18 +106,16 @@ public final class Model implements AutoCloseable {
   /**
    * Trains on a collection of source data sets: rows with equal {@code setIds} form one data
    * set (a mini-batch never mixes them). {@code setIds} may be null (one data set).
+   *
+   * <p>The JNI layer reads {@code x} and {@code setIds} through a copy: training may run for
+   * minutes, and using the arrays in place would hold the garbage collector off for all of it
+   * (see {@link #assign(float[], int, int[], float[])}). Pass direct buffers to train without
+   * that copy.
    */
   public void fit(float[] x, int d, long[] setIds) {
-    long n = rows(x == null ? 0 : x.length, d, "x");
-    if (setIds != null && setIds.length != n) {
-      throw invalid("setIds has " + setIds.length + " entries for " + n + " rows");
-    }
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_fit(h, x, n, d, setIds);
-    } finally {
-      release();
-    }
+    Rows rows = Rows.of(x, d);
+    checkSetIds(setIds == null ? -1 : setIds.length, rows.n);
+    call(h -> TdcmNative.tdcm_fit(h, x, rows.n, d, setIds));
   }
 
   /** Trains on a direct buffer of rows x d floats, read in place. */
@@ -124,18 +125,10 @@ public final class Model implements AutoCloseable {
 
   /** Trains on a direct buffer of rows x d floats, with a direct buffer of rows set ids. */
   public void fit(FloatBuffer x, int d, LongBuffer setIds) {
-    FloatBuffer in = directInput(x, "x");
-    long n = rows(in == null ? 0 : in.remaining(), d, "x");
+    Rows rows = Rows.of(x, d);
     LongBuffer ids = directInput(setIds, "setIds");
-    if (ids != null && ids.remaining() != n) {
-      throw invalid("setIds has " + ids.remaining() + " entries for " + n + " rows");
-    }
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_fit_direct(h, in, n, d, ids);
-    } finally {
-      release();
-    }
+    checkSetIds(ids == null ? -1 : ids.remaining(), rows.n);
+    call(h -> TdcmNative.tdcm_fit_direct(h, rows.buffer, rows.n, d, ids));
   }
 
   // ---- Clustering a target set --------------------------------------------------------
@@ -150,15 +143,25 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #assign(float[], int)}, with the rows x k soft assignments if asked for. */
   public Assignment assign(float[] x, int d, boolean withProbabilities) {
-    return label(false, x, d, withProbabilities);
+    return label(false, Rows.of(x, d), withProbabilities);
   }
 
   /**
-   * Assign into caller-owned arrays, for reuse across calls: {@code labels} of exactly rows
-   * entries, {@code probabilities} of exactly rows x k, or null.
+   * Assign into caller-owned arrays, for reuse across calls: {@code labels} of at least rows
+   * entries, {@code probabilities} of at least rows x k, or null. Entries past those are left
+   * alone; on failure the arrays' contents are unspecified.
+   *
+   * <p>No array is copied: the JNI layer hands the library {@code x}, {@code labels} and
+   * {@code probabilities} themselves, inside a JNI critical section
+   * (GetPrimitiveArrayCritical), which is what keeps a {@code float[]} as fast as a direct
+   * buffer. While the call runs, the garbage collector may not move these arrays: on most
+   * collectors (G1 before JDK 22, Parallel, Serial) a collection another thread needs waits
+   * until the call returns. One inference pass is short enough for that; where it is not
+   * (very large inputs on a busy JVM), use the direct-buffer variants, which hold nothing.
+   * The same holds for every {@code float[]} overload of assign and predict.
    */
   public void assign(float[] x, int d, int[] labels, float[] probabilities) {
-    labelInto(false, x, d, labels, probabilities);
+    labelInto(false, Rows.of(x, d), labels, probabilities);
   }
 
   /** As {@link #assign(float[], int)}, reading a direct buffer in place. */
@@ -168,7 +171,7 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #assign(float[], int, boolean)}, reading a direct buffer in place. */
   public Assignment assign(FloatBuffer x, int d, boolean withProbabilities) {
-    return label(false, x, d, withProbabilities);
+    return label(false, Rows.of(x, d), withProbabilities);
   }
 
   /**
@@ -176,32 +179,25 @@ public final class Model implements AutoCloseable {
    * {@code probabilities} (rows x k floats) in place; all direct buffers in native order.
    */
   public void assign(FloatBuffer x, int d, IntBuffer labels, FloatBuffer probabilities) {
-    label(false, x, d, labels, probabilities);
+    labelInto(false, Rows.of(x, d), labels, probabilities);
   }
 
   // ---- Adapt once, then predict -------------------------------------------------------
 
-  /** Adapts the centroids to a target domain (all rows) and keeps them for {@link #predict}. */
+  /**
+   * Adapts the centroids to a target domain (all rows) and keeps them for {@link #predict}. As
+   * with {@link #fit(float[], int, long[])}, the JNI layer reads a {@code float[]} through a
+   * copy (adapting iterates, and may run for long); a direct buffer is read in place.
+   */
   public void adapt(float[] x, int d) {
-    long n = rows(x == null ? 0 : x.length, d, "x");
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_adapt(h, x, n, d);
-    } finally {
-      release();
-    }
+    Rows rows = Rows.of(x, d);
+    call(h -> TdcmNative.tdcm_adapt(h, x, rows.n, d));
   }
 
   /** As {@link #adapt(float[], int)}, reading a direct buffer in place. */
   public void adapt(FloatBuffer x, int d) {
-    FloatBuffer in = directInput(x, "x");
-    long n = rows(in == null ? 0 : in.remaining(), d, "x");
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_adapt_direct(h, in, n, d);
-    } finally {
-      release();
-    }
+    Rows rows = Rows.of(x, d);
+    call(h -> TdcmNative.tdcm_adapt_direct(h, rows.buffer, rows.n, d));
   }
 
   /** Labels rows against the adapted centroids (rows are independent; one row is fine). */
@@ -211,12 +207,12 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #predict(float[], int)}, with soft assignments if asked for. */
   public Assignment predict(float[] x, int d, boolean withProbabilities) {
-    return label(true, x, d, withProbabilities);
+    return label(true, Rows.of(x, d), withProbabilities);
   }
 
   /** Predict into caller-owned arrays; see {@link #assign(float[], int, int[], float[])}. */
   public void predict(float[] x, int d, int[] labels, float[] probabilities) {
-    labelInto(true, x, d, labels, probabilities);
+    labelInto(true, Rows.of(x, d), labels, probabilities);
   }
 
   /** As {@link #predict(float[], int)}, reading a direct buffer in place. */
@@ -226,120 +222,59 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #predict(float[], int, boolean)}, reading a direct buffer in place. */
   public Assignment predict(FloatBuffer x, int d, boolean withProbabilities) {
-    return label(true, x, d, withProbabilities);
+    return label(true, Rows.of(x, d), withProbabilities);
   }
 
   /** Zero-copy predict into direct buffers; see {@link #assign(FloatBuffer, int, IntBuffer, FloatBuffer)}. */
   public void predict(FloatBuffer x, int d, IntBuffer labels, FloatBuffer probabilities) {
-    label(true, x, d, labels, probabilities);
+    labelInto(true, Rows.of(x, d), labels, probabilities);
   }
 
   // ---- Files and properties -----------------------------------------------------------
 
   /** Writes the model to {@code path} (atomically: a temporary file, then a rename). */
   public void save(String path) {
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_save(h, path);
-    } finally {
-      release();
-    }
+    call(h -> TdcmNative.tdcm_save(h, path));
   }
 
   /** Number of clusters k. */
   public int getK() {
-    long[] v = new long[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_get_k(h, v);
-    } finally {
-      release();
-    }
-    return Math.toIntExact(v[0]);
+    return Math.toIntExact(getLong(TdcmNative::tdcm_get_k));
   }
 
   /** Input dimension d of the fitted model; 0 before fitting. */
   public int getInputDim() {
-    long[] v = new long[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_get_input_dim(h, v);
-    } finally {
-      release();
-    }
-    return Math.toIntExact(v[0]);
+    return Math.toIntExact(getLong(TdcmNative::tdcm_get_input_dim));
   }
 
   /** Width of the space the centroids live in: embed_dim for TDCM, the input dim for k-means. */
   public int getEmbedDim() {
-    long[] v = new long[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_get_embed_dim(h, v);
-    } finally {
-      release();
-    }
-    return Math.toIntExact(v[0]);
+    return Math.toIntExact(getLong(TdcmNative::tdcm_get_embed_dim));
   }
 
   /** "tdcm" or "kmeans". */
   public String getAlgorithm() {
-    String[] v = new String[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_get_algorithm(h, v);
-    } finally {
-      release();
-    }
-    return v[0];
+    return getString(TdcmNative::tdcm_get_algorithm);
   }
 
   /** The device the model runs on, e.g. "cpu" or "cuda:0". */
   public String getDevice() {
-    String[] v = new String[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_get_device(h, v);
-    } finally {
-      release();
-    }
-    return v[0];
+    return getString(TdcmNative::tdcm_get_device);
   }
 
   /** The full parameter string, every key in canonical form. */
   public String getParams() {
-    String[] v = new String[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_swig_get_params(h, v);
-    } finally {
-      release();
-    }
-    return v[0];
+    return getString(TdcmNative::tdcm_swig_get_params);
   }
 
   /** Whether the model has been fitted (or loaded fitted). */
   public boolean isFitted() {
-    int[] v = new int[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_is_fitted(h, v);
-    } finally {
-      release();
-    }
-    return v[0] != 0;
+    return getInt(TdcmNative::tdcm_is_fitted) != 0;
   }
 
   /** Whether {@link #adapt} has run since the last fit. */
   public boolean isAdapted() {
-    int[] v = new int[1];
-    long h = acquire();
-    try {
-      TdcmNative.tdcm_is_adapted(h, v);
-    } finally {
-      release();
-    }
-    return v[0] != 0;
+    return getInt(TdcmNative::tdcm_is_adapted) != 0;
   }
 
   /** Whether {@link #close()} has been called. */
@@ -368,111 +303,117 @@ public final class Model implements AutoCloseable {
 
   // ---- Internals ----------------------------------------------------------------------
 
-  /** The handle, with the read lock held (so close() waits); release() afterwards. */
-  private long acquire() {
+  /** A native call on the model's handle. */
+  @FunctionalInterface
+  private interface NativeCall {
+    void run(long handle);
+  }
+
+  /** A native getter: writes its result into {@code out[0]}. */
+  @FunctionalInterface
+  private interface Getter<A> {
+    void get(long handle, A out);
+  }
+
+  /**
+   * Runs {@code body} with the handle and the read lock held, so that close() waits for it and
+   * a call after close() throws IllegalStateException.
+   */
+  private void call(NativeCall body) {
     lock.readLock().lock();
-    long p = handle.pointer;
-    if (p == 0) {
+    try {
+      long h = handle.pointer;
+      if (h == 0) throw new IllegalStateException("the model is closed");
+      body.run(h);
+    } finally {
       lock.readLock().unlock();
-      throw new IllegalStateException("the model is closed");
+      // The Cleaner must not free the handle while a native call uses it.
+      Reference.reachabilityFence(this);
     }
-    return p;
   }
 
-  private void release() {
-    lock.readLock().unlock();
-    // The Cleaner must not free the handle while a native call uses it.
-    Reference.reachabilityFence(this);
+  private long getLong(Getter<long[]> getter) {
+    long[] v = new long[1];
+    call(h -> getter.get(h, v));
+    return v[0];
   }
 
-  private Assignment label(boolean predict, float[] x, int d, boolean withProbabilities) {
-    long n = rows(x == null ? 0 : x.length, d, "x");
-    long h = acquire();
-    try {
-      int k = withProbabilities ? kOf(h) : 0;
-      int[] labels = new int[(int) n];
-      float[] probs = withProbabilities ? new float[outputSize(n, k)] : null;
-      if (predict) {
-        TdcmNative.tdcm_predict(h, x, n, d, labels, probs);
-      } else {
-        TdcmNative.tdcm_assign(h, x, n, d, labels, probs);
+  private int getInt(Getter<int[]> getter) {
+    int[] v = new int[1];
+    call(h -> getter.get(h, v));
+    return v[0];
+  }
+
+  private String getString(Getter<String[]> getter) {
+    String[] v = new String[1];
+    call(h -> getter.get(h, v));
+    return v[0];
+  }
+
+  /**
+   * A row-major input of d columns: a {@code float[]} (null stays null) or a direct,
+   * native-order view of a {@link FloatBuffer} from its position; n is its number of rows.
+   */
+  private static final class Rows {
+    final float[] array;
+    final FloatBuffer buffer;
+    final long n;
+    final int d;
+
+    private Rows(float[] array, FloatBuffer buffer, long length, int d) {
+      if (d < 1) throw invalid("d must be at least 1, got " + d);
+      if (length % d != 0) {
+        throw invalid("x holds " + length + " values, not a multiple of d = " + d);
       }
-      return new Assignment(labels, probs, k);
-    } finally {
-      release();
+      this.array = array;
+      this.buffer = buffer;
+      this.n = length / d;
+      this.d = d;
+    }
+
+    static Rows of(float[] x, int d) {
+      return new Rows(x, null, x == null ? 0 : x.length, d);
+    }
+
+    static Rows of(FloatBuffer x, int d) {
+      FloatBuffer in = directInput(x, "x");
+      return new Rows(null, in, in == null ? 0 : in.remaining(), d);
     }
   }
 
-  private void labelInto(
-      boolean predict, float[] x, int d, int[] labels, float[] probabilities) {
-    // Exact sizes: the JNI layer copies whole output arrays back.
-    long n = rows(x == null ? 0 : x.length, d, "x");
-    if (labels != null && labels.length != n) {
-      throw invalid("labels has " + labels.length + " entries for " + n + " rows");
-    }
-    long h = acquire();
-    try {
+  private Assignment label(boolean predict, Rows x, boolean withProbabilities) {
+    int[] labels = new int[Math.toIntExact(x.n)];
+    Assignment[] result = new Assignment[1];
+    call(h -> {
+      int k = withProbabilities ? kOf(h) : 0;
+      float[] probs = withProbabilities ? new float[outputSize(x.n, k)] : null;
+      TdcmNative.tdcm_label_pinned(h, predict ? 1 : 0, x.array, x.buffer, x.n, x.d, labels, probs);
+      result[0] = new Assignment(labels, probs, k);
+    });
+    return result[0];
+  }
+
+  /** Into Java arrays, written in place (see the JNI layer's tdcm_label_pinned). */
+  private void labelInto(boolean predict, Rows x, int[] labels, float[] probabilities) {
+    checkRoom(labels == null ? -1 : labels.length, x.n, "labels", "rows");
+    call(h -> {
       if (probabilities != null) {
-        long needed = n * kOf(h);
-        if (probabilities.length != needed) {
-          throw invalid(
-              "probabilities has " + probabilities.length + " entries, not rows x k = " + needed);
-        }
+        checkRoom(probabilities.length, x.n * kOf(h), "probabilities", "rows x k");
       }
-      if (predict) {
-        TdcmNative.tdcm_predict(h, x, n, d, labels, probabilities);
-      } else {
-        TdcmNative.tdcm_assign(h, x, n, d, labels, probabilities);
-      }
-    } finally {
-      release();
-    }
+      TdcmNative.tdcm_label_pinned(
+          h, predict ? 1 : 0, x.array, x.buffer, x.n, x.d, labels, probabilities);
+    });
   }
 
-  private Assignment label(boolean predict, FloatBuffer x, int d, boolean withProbabilities) {
-    FloatBuffer in = directInput(x, "x");
-    long n = rows(in == null ? 0 : in.remaining(), d, "x");
-    long h = acquire();
-    try {
-      int k = withProbabilities ? kOf(h) : 0;
-      int[] labels = new int[(int) n];
-      float[] probs = withProbabilities ? new float[outputSize(n, k)] : null;
-      if (predict) {
-        TdcmNative.tdcm_predict_direct_in(h, in, n, d, labels, probs);
-      } else {
-        TdcmNative.tdcm_assign_direct_in(h, in, n, d, labels, probs);
-      }
-      return new Assignment(labels, probs, k);
-    } finally {
-      release();
-    }
-  }
-
-  private void label(
-      boolean predict, FloatBuffer x, int d, IntBuffer labels, FloatBuffer probabilities) {
-    FloatBuffer in = directInput(x, "x");
-    long n = rows(in == null ? 0 : in.remaining(), d, "x");
+  /** Into direct buffers, written in place. */
+  private void labelInto(boolean predict, Rows x, IntBuffer labels, FloatBuffer probabilities) {
     IntBuffer out = directOutput(labels, "labels");
     FloatBuffer probs = directOutput(probabilities, "probabilities");
-    if (out != null && out.remaining() < n) {
-      throw invalid("labels has room for " + out.remaining() + " of " + n + " rows");
-    }
-    long h = acquire();
-    try {
-      if (probs != null) {
-        long needed = n * kOf(h);
-        if (probs.remaining() < needed) {
-          throw invalid("probabilities has room for " + probs.remaining() + " of " + needed + " floats");
-        }
-      }
-      if (predict) {
-        TdcmNative.tdcm_predict_direct(h, in, n, d, out, probs);
-      } else {
-        TdcmNative.tdcm_assign_direct(h, in, n, d, out, probs);
-      }
-    } finally {
-      release();
-    }
+    checkRoom(out == null ? -1 : out.remaining(), x.n, "labels", "rows");
+    call(h -> {
+      if (probs != null) checkRoom(probs.remaining(), x.n * kOf(h), "probabilities", "rows x k");
+      TdcmNative.tdcm_label_direct(h, predict ? 1 : 0, x.buffer, x.n, x.d, out, probs);
+    });
   }
 
   private static int kOf(long h) {
@@ -489,13 +430,18 @@ public final class Model implements AutoCloseable {
     return (int) size;
   }
 
-  /** Rows of a matrix of {@code length} elements and {@code d} columns. */
-  private static long rows(long length, int d, String what) {
-    if (d < 1) throw invalid("d must be at least 1, got " + d);
-    if (length % d != 0) {
-      throw invalid(what + " holds " + length + " values, not a multiple of d = " + d);
+  /** An output of {@code room} entries (-1: none given) must hold {@code needed}. */
+  private static void checkRoom(long room, long needed, String what, String size) {
+    if (room >= 0 && room < needed) {
+      throw invalid(what + " has room for " + room + " entries, not " + size + " = " + needed);
     }
-    return length / d;
+  }
+
+  /** {@code count} set ids (-1: none given) must be one per row. */
+  private static void checkSetIds(long count, long n) {
+    if (count >= 0 && count != n) {
+      throw invalid("setIds has " + count + " entries for " + n + " rows");
+    }
   }
 
   /** A direct, native-order view starting at the buffer's position (null stays null). */
