@@ -169,6 +169,7 @@ TDCM_API tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress
  *             (any int64 values; rows with equal ids form one data set). A
  *             training mini-batch never mixes data sets.
  *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT,
+ *          ::TDCM_ERR_SHAPE (d differs from the C*H*W of input_shape),
  *          ::TDCM_ERR_NON_FINITE, ::TDCM_ERR_CANCELLED, ::TDCM_ERR_DIVERGED,
  *          ::TDCM_ERR_BUSY, ::TDCM_ERR_OUT_OF_MEMORY, ::TDCM_ERR_DEVICE. */
 TDCM_API tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,

@@ -19,10 +19,6 @@ at::Tensor activation(const at::Tensor &s, const BlockConfig &cfg) {
   return cfg.leaky ? at::leaky_relu(s, kLeakySlope) : at::relu(s);
 }
 
-at::Tensor uniform_tensor(at::IntArrayRef shape, double bound, at::Generator &gen) {
-  return at::empty(shape, at::kFloat).uniform_(-bound, bound, gen);
-}
-
 }  // namespace
 
 BlockConfig block_config(const Params &params) {
@@ -75,14 +71,7 @@ std::vector<double> block_weights(int64_t blocks) {
 
 // ---------------------------------------------------------------- network
 
-at::Tensor TdcmNet::encode(const at::Tensor &x) const {
-  at::Tensor h = x;
-  for (size_t i = 0; i < enc_weight.size(); ++i) {
-    h = at::linear(h, enc_weight[i], enc_bias[i]);
-    if (i + 1 < enc_weight.size()) h = at::relu(h);
-  }
-  return h;
-}
+at::Tensor TdcmNet::encode(const at::Tensor &x) const { return run_encoder(encoder, image, x); }
 
 at::Tensor TdcmNet::wq(int64_t block, const BlockConfig &cfg) const {
   return metric_weight(a_q[a_q.size() == 1 ? 0 : block], cfg.symmetric);
@@ -100,9 +89,9 @@ std::vector<at::Tensor> TdcmNet::parameters() const {
 
 std::vector<std::pair<std::string, at::Tensor>> TdcmNet::named_tensors() const {
   std::vector<std::pair<std::string, at::Tensor>> out;
-  for (size_t i = 0; i < enc_weight.size(); ++i) {
-    out.emplace_back("encoder." + std::to_string(i) + ".weight", enc_weight[i]);
-    out.emplace_back("encoder." + std::to_string(i) + ".bias", enc_bias[i]);
+  for (size_t i = 0; i < encoder.weight.size(); ++i) {
+    out.emplace_back("encoder." + std::to_string(i) + ".weight", encoder.weight[i]);
+    out.emplace_back("encoder." + std::to_string(i) + ".bias", encoder.bias[i]);
   }
   for (size_t i = 0; i < a_q.size(); ++i) {
     out.emplace_back("block." + std::to_string(i) + ".a_q", a_q[i]);
@@ -117,19 +106,13 @@ TdcmNet TdcmNet::to(const c10::Device &device) const {
     for (const auto &t : v) out.push_back(t.detach().to(device).clone());
     return out;
   };
-  return TdcmNet{move(enc_weight), move(enc_bias), move(a_q), move(a_k)};
+  return TdcmNet{encoder.to(device), image, move(a_q), move(a_k)};
 }
 
 TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen) {
   TdcmNet net;
-  std::vector<int64_t> widths{input_dim, params.hidden, params.hidden, params.embed_dim};
-  if (params.encoder == "linear") widths = {input_dim, params.embed_dim};
-  for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    // PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
-    const double bound = 1.0 / std::sqrt(static_cast<double>(widths[i]));
-    net.enc_weight.push_back(uniform_tensor({widths[i + 1], widths[i]}, bound, gen));
-    net.enc_bias.push_back(uniform_tensor({widths[i + 1]}, bound, gen));
-  }
+  net.encoder = init_encoder(params, input_dim, gen);
+  if (params.encoder == "lenet") net.image = image_shape(params);
   const int64_t pairs = params.share_blocks ? 1 : params.blocks;
   for (int64_t i = 0; i < pairs; ++i) {
     net.a_q.push_back(at::eye(params.embed_dim, at::kFloat));
@@ -157,10 +140,11 @@ TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
     found.push_back(*match);
   }
   TdcmNet net;
+  net.image = shape.image;
   size_t i = 0;
-  for (size_t l = 0; l < shape.enc_weight.size(); ++l) {
-    net.enc_weight.push_back(found[i++]);
-    net.enc_bias.push_back(found[i++]);
+  for (size_t l = 0; l < shape.encoder.weight.size(); ++l) {
+    net.encoder.weight.push_back(found[i++]);
+    net.encoder.bias.push_back(found[i++]);
   }
   for (size_t b = 0; b < shape.a_q.size(); ++b) {
     net.a_q.push_back(found[i++]);

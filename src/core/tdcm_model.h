@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/encoder.h"
 #include "core/params.h"
 #include "tdcm/tdcm.h"
 
@@ -49,8 +50,8 @@ at::Tensor initial_centroids(int64_t k, int64_t b, const at::TensorOptions &opti
 std::vector<double> block_weights(int64_t blocks);
 
 struct TdcmNet {
-  std::vector<at::Tensor> enc_weight;  // three linear layers: d->h, h->h, h->b
-  std::vector<at::Tensor> enc_bias;
+  Layers encoder;               // params.encoder's layers (core/encoder.h)
+  ImageShape image;             // the rows' image shape (encoder=lenet), else undefined
   std::vector<at::Tensor> a_q;  // one per block, or a single shared pair
   std::vector<at::Tensor> a_k;
 
@@ -63,8 +64,7 @@ struct TdcmNet {
   TdcmNet to(const c10::Device &device) const;
 };
 
-// PyTorch-style uniform init of the encoder from `gen`; A_Q = A_K = I.
-// encoder=mlp: three linear layers d->h->h->b; encoder=linear: one, d->b.
+// PyTorch-style uniform init of the encoder from `gen` (init_encoder); A_Q = A_K = I.
 TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen);
 
 // Rebuilds a net from named tensors; throws Error(TDCM_ERR_BAD_FILE) when a

@@ -108,6 +108,7 @@ const std::vector<KeyValue> &non_default_values() {
       {"infer_tau", "0.5", "0.5"},
       {"infer_restarts", "3", "3"},
       {"train_encoder", "no", "false"},
+      {"input_shape", "1x028x28", "1x28x28"},
   };
   return values;
 }
@@ -243,6 +244,16 @@ TEST(CoreParams, BadValuesNameTheirKey) {
       {"k=3 k=4", "k"},
       {"k", "k"},
       {"hidden=32 k", "k"},
+      {"input_shape=28x28", "input_shape"},
+      {"input_shape=0x28x28", "input_shape"},
+      {"input_shape=1x28x28x1", "input_shape"},
+      {"input_shape=1x-2x3", "input_shape"},
+      {"input_shape=1x28x", "input_shape"},
+      {"input_shape=1x+2x3", "input_shape"},
+      {"input_shape=65536x65536x2", "input_shape"},
+      {"encoder=cnn", "encoder"},
+      {"encoder=lenet", "input_shape"},
+      {"encoder=lenet input_shape=3x12x32", "input_shape"},
   };
   for (const auto &[text, key] : cases) {
     SCOPED_TRACE(text);
