@@ -257,6 +257,23 @@ const std::vector<Entry> &entries() {
                                             std::to_string(s.w);
        },
        [](const Params &p) { return p.input_shape; }},
+      {{"aug_crop", "float", "1", "(0, 1]",
+        "training augmentation (fit only): each view is a random crop of area fraction "
+        "U[aug_crop, 1] of the image, aspect ratio log-uniform in [3/4, 4/3], resized back "
+        "(bilinear); 1 = off; needs input_shape"},
+       TDCM_REAL(aug_crop, 0.0, true, 1.0)},
+      {{"aug_shift", "float", "0", "[0, 1e6]",
+        "training augmentation: random translation of up to this many pixels per axis (edges "
+        "replicated); 0 = off; needs input_shape"},
+       TDCM_REAL(aug_shift, 0.0, false, 1e6)},
+      {{"aug_flip", "bool", "false", "true|false",
+        "training augmentation: mirror each image left-right with probability 1/2; needs "
+        "input_shape"},
+       TDCM_BOOL(aug_flip)},
+      {{"aug_noise", "float", "0", "[0, 1e6]",
+        "training augmentation: std of Gaussian noise added to every input value (after "
+        "standardize; also for plain vectors); 0 = off"},
+       TDCM_REAL(aug_noise, 0.0, false, 1e6)},
   };
   return table;
 }
@@ -354,6 +371,16 @@ Params parse_params(const char *text, const Params &base) {
                                        " is too small for encoder=lenet (height and width "
                                        "must be at least " +
                                        std::to_string(kLenetMinSide) + ")");
+    }
+  }
+  if (!image_shape(p).defined()) {
+    const char *geometric = p.aug_crop < 1.0    ? "aug_crop"
+                            : p.aug_shift > 0.0 ? "aug_shift"
+                            : p.aug_flip        ? "aug_flip"
+                                                : nullptr;
+    if (geometric != nullptr) {
+      fail(TDCM_ERR_BAD_PARAMETER, std::string("parameter '") + geometric +
+                                       "': transforms images, so it needs input_shape=CxHxW");
     }
   }
   return p;

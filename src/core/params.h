@@ -43,6 +43,11 @@ struct Params {
   bool train_encoder = true;          // paper: true
   // Images: "CxHxW" (rows are C x H x W row-major), or "none" for plain vectors.
   std::string input_shape = "none";
+  // Training-time augmentation (fit only; off by default).
+  double aug_crop = 1.0;   // smallest crop area fraction (1 = off)
+  double aug_shift = 0.0;  // largest translation in pixels
+  bool aug_flip = false;
+  double aug_noise = 0.0;  // Gaussian noise std
 };
 
 // The shape of image rows; c == 0 when input_shape=none.
@@ -78,7 +83,8 @@ const std::vector<ParamSpec> &param_table();
 // whatever its position, and replaces `base`; other keys then override it. Throws
 // Error(TDCM_ERR_UNKNOWN_PARAMETER) naming an unknown key and Error(TDCM_ERR_BAD_PARAMETER) naming
 // the key of a malformed or out-of-range value, and on cross-key conflicts (embed_dim < k;
-// encoder=lenet without an input_shape of sides >= kLenetMinSide).
+// encoder=lenet without an input_shape of sides >= kLenetMinSide; a geometric augmentation
+// without input_shape).
 Params parse_params(const char *text, const Params &base = Params{});
 
 // Every key in table order, "key=value ...", values in a form parse_params reads back.

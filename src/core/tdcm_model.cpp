@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/augment.h"
 #include "core/errors.h"
 #include "core/runtime.h"
 
@@ -191,9 +192,36 @@ LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &para
 
 // ---------------------------------------------------------------- training
 
+std::vector<at::Tensor> epoch_batches(const std::vector<at::Tensor> &sets, int64_t batch_size,
+                                      int64_t k, at::Generator &gen) {
+  // Shuffle each data set, cut it into batches, then shuffle the batch order.
+  std::vector<at::Tensor> batches;
+  for (const at::Tensor &rows : sets) {
+    const int64_t n = rows.size(0);
+    const at::Tensor order = rows.index_select(0, at::randperm(n, gen).to(rows.device()));
+    for (int64_t s = 0; s < n; s += batch_size) {
+      const int64_t len = std::min(batch_size, n - s);
+      if (len < k && !batches.empty() && s > 0) {
+        // A tail smaller than k cannot hold k clusters: merge it into the previous batch.
+        batches.back() = at::cat({batches.back(), order.narrow(0, s, len)});
+      } else {
+        batches.push_back(order.narrow(0, s, len));
+      }
+    }
+  }
+  const at::Tensor batch_order = at::randperm(static_cast<int64_t>(batches.size()), gen);
+  const int64_t *order_ptr = batch_order.data_ptr<int64_t>();
+  std::vector<at::Tensor> shuffled;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    shuffled.push_back(batches[static_cast<size_t>(order_ptr[b])]);
+  }
+  return shuffled;
+}
+
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen,
                const ProgressFn &progress) {
+  const Augment aug = augment_of(params);
   std::vector<at::Tensor> parameters;
   if (params.train_encoder) {
     parameters = net.parameters();
@@ -207,28 +235,10 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
   const auto start = std::chrono::steady_clock::now();
 
   for (int64_t epoch = 1; epoch <= params.epochs; ++epoch) {
-    // Shuffle each data set, cut it into batches, then shuffle the batch order.
-    std::vector<at::Tensor> batches;
-    for (const at::Tensor &rows : sets) {
-      const int64_t n = rows.size(0);
-      const at::Tensor order = rows.index_select(0, at::randperm(n, gen).to(rows.device()));
-      for (int64_t s = 0; s < n; s += params.batch_size) {
-        const int64_t len = std::min(params.batch_size, n - s);
-        if (len < params.k && !batches.empty() && s > 0) {
-          // A tail smaller than k cannot hold k clusters: merge it into the previous batch.
-          batches.back() = at::cat({batches.back(), order.narrow(0, s, len)});
-        } else {
-          batches.push_back(order.narrow(0, s, len));
-        }
-      }
-    }
-    const at::Tensor batch_order = at::randperm(static_cast<int64_t>(batches.size()), gen);
-    const int64_t *order_ptr = batch_order.data_ptr<int64_t>();
-
+    const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
     double sum_total = 0, sum_clu = 0, sum_bal = 0, sum_orth = 0;
-    for (size_t b = 0; b < batches.size(); ++b) {
-      const at::Tensor idx = batches[static_cast<size_t>(order_ptr[b])];
-      at::Tensor z = net.encode(x.index_select(0, idx));
+    for (const at::Tensor &idx : batches) {
+      at::Tensor z = net.encode(augment_view(x.index_select(0, idx), aug, gen));
       if (params.embed_norm != "none") z = standardize_batch(z, params.embed_norm == "global");
       const LossTerms loss = batch_loss(net, z, params);
       optimizer.zero_grad();

@@ -85,10 +85,17 @@ at::Tensor orthogonality_penalty(const TdcmNet &net, const BlockConfig &cfg);
 // Returns false to cancel.
 using ProgressFn = std::function<bool(const tdcm_progress &)>;
 
+// One epoch's mini-batches: row indices of each data set shuffled and cut into
+// batch_size pieces (a tail of fewer than k rows joins the batch before it),
+// the batches in random order; a batch never mixes data sets.
+std::vector<at::Tensor> epoch_batches(const std::vector<at::Tensor> &sets, int64_t batch_size,
+                                      int64_t k, at::Generator &gen);
+
 // Trains `net` in place with Adam on mini-batches that never mix data sets.
 // `x` is the (already standardised) source on the net's device; `sets` lists
 // the row indices of each data set. Throws Error(TDCM_ERR_CANCELLED) when the
-// callback cancels and Error(TDCM_ERR_DIVERGED) on a non-finite loss.
+// callback cancels and Error(TDCM_ERR_DIVERGED) on a non-finite loss. Each
+// batch is augmented (augment_view) by the aug_* parameters first.
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress);
 

@@ -74,6 +74,9 @@ struct KeyValue {
   const char *key;
   const char *input;
   const char *canonical;
+  // Keys the value needs beside it (e.g. an image augmentation needs input_shape); the
+  // other keys are compared with the parameters these give.
+  const char *with = "";
 };
 
 const std::vector<KeyValue> &non_default_values() {
@@ -109,6 +112,10 @@ const std::vector<KeyValue> &non_default_values() {
       {"infer_restarts", "3", "3"},
       {"train_encoder", "no", "false"},
       {"input_shape", "1x028x28", "1x28x28"},
+      {"aug_crop", "0.5", "0.5", "input_shape=1x28x28"},
+      {"aug_shift", "2", "2", "input_shape=1x28x28"},
+      {"aug_flip", "yes", "true", "input_shape=1x28x28"},
+      {"aug_noise", "0.05", "0.05"},
   };
   return values;
 }
@@ -135,17 +142,18 @@ TEST(CoreParams, EveryKeyRoundTripsThroughToString) {
   const auto defaults = split_canonical(to_string(Params{}));
   for (const KeyValue &kv : non_default_values()) {
     SCOPED_TRACE(kv.key);
-    const std::string text = std::string(kv.key) + "=" + kv.input;
+    const std::string text = std::string(kv.with) + " " + kv.key + "=" + kv.input;
     const Params p = parse_params(text.c_str());
     const std::string printed = to_string(p);
     const auto fields = split_canonical(printed);
     ASSERT_EQ(fields.count(kv.key), 1u);
     EXPECT_EQ(fields.at(kv.key), kv.canonical);
     EXPECT_NE(fields.at(kv.key), defaults.at(kv.key)) << "test value equals the default";
-    // Every other key keeps its default.
+    // Every other key keeps its value without this one: its default, or what `with` set.
+    const auto others = split_canonical(to_string(parse_params(kv.with)));
     for (const auto &[key, value] : fields) {
       if (key != kv.key) {
-        EXPECT_EQ(value, defaults.at(key)) << key;
+        EXPECT_EQ(value, others.at(key)) << key;
       }
     }
     // The canonical text parses back to the same parameters.
@@ -254,6 +262,14 @@ TEST(CoreParams, BadValuesNameTheirKey) {
       {"encoder=cnn", "encoder"},
       {"encoder=lenet", "input_shape"},
       {"encoder=lenet input_shape=3x12x32", "input_shape"},
+      {"aug_crop=0", "aug_crop"},
+      {"aug_crop=1.5", "aug_crop"},
+      {"aug_shift=-1", "aug_shift"},
+      {"aug_noise=-0.1", "aug_noise"},
+      {"aug_flip=2", "aug_flip"},
+      {"aug_crop=0.5", "aug_crop"},
+      {"aug_shift=1", "aug_shift"},
+      {"aug_flip=true", "aug_flip"},
   };
   for (const auto &[text, key] : cases) {
     SCOPED_TRACE(text);
