@@ -274,6 +274,22 @@ const std::vector<Entry> &entries() {
         "training augmentation: std of Gaussian noise added to every input value (after "
         "standardize; also for plain vectors); 0 = off"},
        TDCM_REAL(aug_noise, 0.0, false, 1e6)},
+      {{"contrastive", "float", "0", "[0, 1e6]",
+        "weight of a contrastive (NT-Xent / InfoNCE) term added to the clustering loss: each "
+        "batch is augmented twice, both views are encoded, a projection head (b -> hidden -> "
+        "hidden, ReLU) maps the embeddings, and each view must pick its twin among the other "
+        "2n-1 L2-normalised projections; the clustering loss is then the mean over the two "
+        "views; needs augmentation to be useful; 0 = off"},
+       TDCM_REAL(contrastive, 0.0, false, 1e6)},
+      {{"contrastive_tau", "float", "0.5", "(0, 1e6]",
+        "temperature of the contrastive term (cosine similarities are divided by it)"},
+       TDCM_REAL(contrastive_tau, 0.0, true, 1e6)},
+      {{"pretrain_epochs", "int", "0", "[0, 1000000]",
+        "autoencoder warm start: epochs of reconstruction loss (mean squared error; the "
+        "decoder mirrors the encoder and is dropped afterwards) before the clustering epochs; "
+        "the input is the augmented view, the target the same view without noise; Adam with "
+        "lr and no weight decay; 0 = off"},
+       TDCM_INT(pretrain_epochs, 0, 1000000)},
   };
   return table;
 }
@@ -371,6 +387,15 @@ Params parse_params(const char *text, const Params &base) {
                                        " is too small for encoder=lenet (height and width "
                                        "must be at least " +
                                        std::to_string(kLenetMinSide) + ")");
+    }
+  }
+  if (p.algo == "tdcm" && !p.train_encoder) {
+    const char *trains = p.contrastive > 0.0     ? "contrastive"
+                         : p.pretrain_epochs > 0 ? "pretrain_epochs"
+                                                 : nullptr;
+    if (trains != nullptr) {
+      fail(TDCM_ERR_BAD_PARAMETER, std::string("parameter '") + trains +
+                                       "': trains the encoder, so it needs train_encoder=true");
     }
   }
   if (!image_shape(p).defined()) {

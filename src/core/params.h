@@ -48,6 +48,10 @@ struct Params {
   double aug_shift = 0.0;  // largest translation in pixels
   bool aug_flip = false;
   double aug_noise = 0.0;  // Gaussian noise std
+  // Representation terms (off by default).
+  double contrastive = 0.0;  // weight of the NT-Xent term on two views of each batch
+  double contrastive_tau = 0.5;
+  int64_t pretrain_epochs = 0;  // autoencoder warm start before the clustering epochs
 };
 
 // The shape of image rows; c == 0 when input_shape=none.
@@ -84,7 +88,7 @@ const std::vector<ParamSpec> &param_table();
 // Error(TDCM_ERR_UNKNOWN_PARAMETER) naming an unknown key and Error(TDCM_ERR_BAD_PARAMETER) naming
 // the key of a malformed or out-of-range value, and on cross-key conflicts (embed_dim < k;
 // encoder=lenet without an input_shape of sides >= kLenetMinSide; a geometric augmentation
-// without input_shape).
+// without input_shape; contrastive or pretrain_epochs with train_encoder=false).
 Params parse_params(const char *text, const Params &base = Params{});
 
 // Every key in table order, "key=value ...", values in a form parse_params reads back.

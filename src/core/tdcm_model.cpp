@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/augment.h"
 #include "core/errors.h"
@@ -218,10 +219,113 @@ std::vector<at::Tensor> epoch_batches(const std::vector<at::Tensor> &sets, int64
   return shuffled;
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One optimiser step on `loss`; throws Error(TDCM_ERR_DIVERGED) when it is not finite.
+double optimise(torch::optim::Adam &optimizer, const at::Tensor &loss, int64_t epoch) {
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+  const double value = loss.item<double>();
+  if (!std::isfinite(value)) {
+    fail(TDCM_ERR_DIVERGED, "training diverged: the loss became non-finite at epoch " +
+                                std::to_string(epoch) + " (try a lower lr)");
+  }
+  return value;
+}
+
+// Reports an epoch's mean loss terms {total, clu, bal, orth}; throws
+// Error(TDCM_ERR_CANCELLED) when the callback asks to stop.
+void report(const ProgressFn &progress, int64_t epoch, int64_t epochs,
+            const std::vector<double> &sums, size_t batches, Clock::time_point start) {
+  if (!progress) return;
+  const double nb = static_cast<double>(batches);
+  tdcm_progress p{};
+  p.epoch = static_cast<int32_t>(epoch);
+  p.epochs = static_cast<int32_t>(epochs);
+  p.loss = sums[0] / nb;
+  p.loss_clu = sums[1] / nb;
+  p.loss_bal = sums[2] / nb;
+  p.loss_orth = sums[3] / nb;
+  p.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!progress(p)) fail(TDCM_ERR_CANCELLED, "fit cancelled by the progress callback");
+}
+
+std::vector<at::Tensor> with_grad(std::vector<at::Tensor> tensors) {
+  for (auto &t : tensors) t.requires_grad_(true);
+  return tensors;
+}
+
+void without_grad(std::vector<at::Tensor> &tensors) {
+  for (auto &t : tensors) t.requires_grad_(false);
+}
+
+torch::optim::Adam adam(const std::vector<at::Tensor> &parameters, double lr, double weight_decay) {
+  return torch::optim::Adam(parameters, torch::optim::AdamOptions(lr).weight_decay(weight_decay));
+}
+
+// The autoencoder warm start: epochs 1..pretrain_epochs of the fit.
+void pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
+              const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress,
+              Clock::time_point start) {
+  const Augment aug = augment_of(params);
+  const Layers decoder = init_decoder(params, x.size(1), gen).to(x.device());
+  std::vector<at::Tensor> parameters = net.encoder.tensors();
+  for (const at::Tensor &t : decoder.tensors()) parameters.push_back(t);
+  parameters = with_grad(parameters);
+  // No weight decay here: Adam's L2 term, normalised like the gradient, shrinks
+  // every weight by about lr per step while the reconstruction gradient is
+  // still small (the autoencoder first learns the mean image), and measured on
+  // small image sets it zeroed the encoder (constant embeddings) within 10 epochs.
+  torch::optim::Adam optimizer = adam(parameters, params.lr, 0.0);
+  for (int64_t epoch = 1; epoch <= params.pretrain_epochs; ++epoch) {
+    const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
+    double sum = 0;
+    for (const at::Tensor &idx : batches) {
+      const at::Tensor target = augment_geometry(x.index_select(0, idx), aug, gen);
+      const at::Tensor input = augment_noise(target, aug, gen);
+      const at::Tensor rec = run_decoder(decoder, net.image, net.encode(input));
+      sum += optimise(optimizer, at::mse_loss(rec, target), epoch);
+    }
+    report(progress, epoch, params.pretrain_epochs + params.epochs, {sum, 0, 0, 0}, batches.size(),
+           start);
+  }
+  without_grad(parameters);
+}
+
+LossTerms mean_terms(const LossTerms &a, const LossTerms &b) {
+  return LossTerms{(a.clu + b.clu) * 0.5, (a.bal + b.bal) * 0.5, (a.orth + b.orth) * 0.5,
+                   (a.total + b.total) * 0.5};
+}
+
+}  // namespace
+
+at::Tensor contrastive_loss(const at::Tensor &a, const at::Tensor &b, double tau) {
+  const int64_t n = a.size(0);
+  auto unit = [](const at::Tensor &t) { return t / (t * t).sum(1, true).clamp_min(1e-24).sqrt(); };
+  const at::Tensor u = at::cat({unit(a), unit(b)});
+  const at::Tensor self = at::eye(2 * n, u.options()) > 0.5;
+  const at::Tensor logits =
+      (u.mm(u.t()) / tau).masked_fill(self, -std::numeric_limits<double>::infinity());
+  // Row i's positive is its other view: i + n in the first half, i - n in the second.
+  const auto index = u.options().dtype(at::kLong);
+  const at::Tensor positive = at::cat({at::arange(n, 2 * n, index), at::arange(0, n, index)});
+  return at::nll_loss(at::log_softmax(logits, 1), positive);
+}
+
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen,
                const ProgressFn &progress) {
+  const auto start = Clock::now();
+  if (params.pretrain_epochs > 0) pretrain(net, params, x, sets, gen, progress, start);
   const Augment aug = augment_of(params);
+  const bool contrast = params.contrastive > 0.0;
+  Layers head;
+  if (contrast) {
+    head = init_mlp({params.embed_dim, params.hidden, params.hidden}, gen).to(x.device());
+  }
   std::vector<at::Tensor> parameters;
   if (params.train_encoder) {
     parameters = net.parameters();
@@ -229,45 +333,46 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
     parameters.insert(parameters.end(), net.a_q.begin(), net.a_q.end());
     parameters.insert(parameters.end(), net.a_k.begin(), net.a_k.end());
   }
-  for (auto &p : parameters) p.requires_grad_(true);
-  torch::optim::Adam optimizer(
-      parameters, torch::optim::AdamOptions(params.lr).weight_decay(params.weight_decay));
-  const auto start = std::chrono::steady_clock::now();
+  for (const at::Tensor &t : head.tensors()) parameters.push_back(t);
+  parameters = with_grad(parameters);
+  torch::optim::Adam optimizer = adam(parameters, params.lr, params.weight_decay);
+  auto normalise = [&](const at::Tensor &z) {
+    return params.embed_norm == "none" ? z : standardize_batch(z, params.embed_norm == "global");
+  };
 
-  for (int64_t epoch = 1; epoch <= params.epochs; ++epoch) {
+  for (int64_t e = 1; e <= params.epochs; ++e) {
+    const int64_t epoch = params.pretrain_epochs + e;
     const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
-    double sum_total = 0, sum_clu = 0, sum_bal = 0, sum_orth = 0;
+    std::vector<double> sums(4, 0.0);
     for (const at::Tensor &idx : batches) {
-      at::Tensor z = net.encode(augment_view(x.index_select(0, idx), aug, gen));
-      if (params.embed_norm != "none") z = standardize_batch(z, params.embed_norm == "global");
-      const LossTerms loss = batch_loss(net, z, params);
-      optimizer.zero_grad();
-      loss.total.backward();
-      optimizer.step();
-      const double total = loss.total.item<double>();
-      if (!std::isfinite(total)) {
-        fail(TDCM_ERR_DIVERGED, "training diverged: the loss became non-finite at epoch " +
-                                    std::to_string(epoch) + " (try a lower lr)");
+      const at::Tensor xb = x.index_select(0, idx);
+      LossTerms loss;
+      at::Tensor objective;
+      if (!contrast) {
+        loss = batch_loss(net, normalise(net.encode(augment_view(xb, aug, gen))), params);
+        objective = loss.total;
+      } else {
+        // Two views encoded together; the clustering terms are their mean.
+        const int64_t m = xb.size(0);
+        const at::Tensor first = augment_view(xb, aug, gen);
+        const at::Tensor second = augment_view(xb, aug, gen);
+        const at::Tensor z = net.encode(at::cat({first, second}));
+        const at::Tensor z1 = z.narrow(0, 0, m);
+        const at::Tensor z2 = z.narrow(0, m, m);
+        loss = mean_terms(batch_loss(net, normalise(z1), params),
+                          batch_loss(net, normalise(z2), params));
+        objective =
+            loss.total + params.contrastive * contrastive_loss(run_mlp(head, z1), run_mlp(head, z2),
+                                                               params.contrastive_tau);
       }
-      sum_total += total;
-      sum_clu += loss.clu.item<double>();
-      sum_bal += loss.bal.item<double>();
-      sum_orth += loss.orth.item<double>();
+      sums[0] += optimise(optimizer, objective, epoch);
+      sums[1] += loss.clu.item<double>();
+      sums[2] += loss.bal.item<double>();
+      sums[3] += loss.orth.item<double>();
     }
-    if (progress) {
-      const double nb = static_cast<double>(batches.size());
-      tdcm_progress p{};
-      p.epoch = static_cast<int32_t>(epoch);
-      p.epochs = static_cast<int32_t>(params.epochs);
-      p.loss = sum_total / nb;
-      p.loss_clu = sum_clu / nb;
-      p.loss_bal = sum_bal / nb;
-      p.loss_orth = sum_orth / nb;
-      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!progress(p)) fail(TDCM_ERR_CANCELLED, "fit cancelled by the progress callback");
-    }
+    report(progress, epoch, params.pretrain_epochs + params.epochs, sums, batches.size(), start);
   }
-  for (auto &p : parameters) p.requires_grad_(false);
+  without_grad(parameters);
 }
 
 // ---------------------------------------------------------------- inference

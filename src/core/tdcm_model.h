@@ -82,6 +82,12 @@ LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &para
 // Orthogonality penalty sum ||W W^T - I||_F^2 over the distinct (W_Q, W_K).
 at::Tensor orthogonality_penalty(const TdcmNet &net, const BlockConfig &cfg);
 
+// NT-Xent (InfoNCE) of two views: rows of `a` and `b` (n x p) are L2-normalised
+// and pooled into 2n; each row's logits are its cosine similarities to the
+// other 2n-1 divided by tau, and its target is its twin (row i of the other
+// view). The mean cross-entropy over the 2n rows.
+at::Tensor contrastive_loss(const at::Tensor &a, const at::Tensor &b, double tau);
+
 // Returns false to cancel.
 using ProgressFn = std::function<bool(const tdcm_progress &)>;
 
@@ -95,7 +101,11 @@ std::vector<at::Tensor> epoch_batches(const std::vector<at::Tensor> &sets, int64
 // `x` is the (already standardised) source on the net's device; `sets` lists
 // the row indices of each data set. Throws Error(TDCM_ERR_CANCELLED) when the
 // callback cancels and Error(TDCM_ERR_DIVERGED) on a non-finite loss. Each
-// batch is augmented (augment_view) by the aug_* parameters first.
+// batch is augmented (augment_view) by the aug_* parameters first. With
+// pretrain_epochs, the encoder is first trained as an autoencoder (progress:
+// loss = reconstruction MSE, the other terms 0); with contrastive > 0, two
+// views per batch and loss = clustering objective + contrastive x NT-Xent.
+// Progress epochs run 1..pretrain_epochs + epochs.
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress);
 

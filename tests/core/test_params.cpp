@@ -116,6 +116,9 @@ const std::vector<KeyValue> &non_default_values() {
       {"aug_shift", "2", "2", "input_shape=1x28x28"},
       {"aug_flip", "yes", "true", "input_shape=1x28x28"},
       {"aug_noise", "0.05", "0.05"},
+      {"contrastive", "1", "1"},
+      {"contrastive_tau", "0.2", "0.2"},
+      {"pretrain_epochs", "3", "3"},
   };
   return values;
 }
@@ -270,6 +273,11 @@ TEST(CoreParams, BadValuesNameTheirKey) {
       {"aug_crop=0.5", "aug_crop"},
       {"aug_shift=1", "aug_shift"},
       {"aug_flip=true", "aug_flip"},
+      {"contrastive=-1", "contrastive"},
+      {"contrastive_tau=0", "contrastive_tau"},
+      {"pretrain_epochs=-2", "pretrain_epochs"},
+      {"contrastive=1 train_encoder=false", "contrastive"},
+      {"pretrain_epochs=1 train_encoder=false", "pretrain_epochs"},
   };
   for (const auto &[text, key] : cases) {
     SCOPED_TRACE(text);
