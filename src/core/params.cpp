@@ -290,6 +290,11 @@ const std::vector<Entry> &entries() {
         "the input is the augmented view, the target the same view without noise; Adam with "
         "lr and no weight decay; 0 = off"},
        TDCM_INT(pretrain_epochs, 0, 1000000)},
+      {{"separation", "float", "0", "[0, 1e6]",
+        "weight of a centroid-separation term: for each block's updated centroids, alpha_l "
+        "times the mean over pairs of exp(-|c_j - c_k|^2 / b), which is 1 for coincident "
+        "centroids; against centroids merging, which the balance term cannot see; 0 = off"},
+       TDCM_REAL(separation, 0.0, false, 1e6)},
   };
   return table;
 }

@@ -52,6 +52,7 @@ struct Params {
   double contrastive = 0.0;  // weight of the NT-Xent term on two views of each batch
   double contrastive_tau = 0.5;
   int64_t pretrain_epochs = 0;  // autoencoder warm start before the clustering epochs
+  double separation = 0.0;      // weight of the centroid-overlap term
 };
 
 // The shape of image rows; c == 0 when input_shape=none.

@@ -175,6 +175,7 @@ LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &para
   at::Tensor c = initial_centroids(params.k, z.size(1), z.options());
   at::Tensor clu = at::zeros({}, z.options());
   at::Tensor bal = at::zeros({}, z.options());
+  at::Tensor sep = at::zeros({}, z.options());
   for (int64_t l = 0; l < params.blocks; ++l) {
     const at::Tensor wq = net.wq(l, cfg);
     const at::Tensor wk = net.wk(l, cfg);
@@ -186,9 +187,20 @@ LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &para
     // Negative entropy of the cluster sizes: minimising it keeps clusters balanced.
     const at::Tensor pi = delta.mean(0);
     bal = bal + alpha[l] * at::xlogy(pi, pi).sum();
+    if (params.separation > 0.0) sep = sep + alpha[l] * centroid_overlap(c);
   }
   const at::Tensor orth = orthogonality_penalty(net, cfg);
-  return LossTerms{clu, bal, orth, clu + params.beta * bal + params.gamma * orth};
+  return LossTerms{clu, bal, orth, sep,
+                   clu + params.beta * bal + params.gamma * orth + params.separation * sep};
+}
+
+at::Tensor centroid_overlap(const at::Tensor &c) {
+  const int64_t k = c.size(0);
+  if (k < 2) return at::zeros({}, c.options());
+  const at::Tensor d2 = (c.unsqueeze(0) - c.unsqueeze(1)).pow(2).sum(-1);
+  const at::Tensor pairs = 1.0 - at::eye(k, c.options());
+  return (at::exp(d2 / -static_cast<double>(c.size(1))) * pairs).sum() /
+         static_cast<double>(k * (k - 1));
 }
 
 // ---------------------------------------------------------------- training
@@ -297,7 +309,7 @@ void pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
 
 LossTerms mean_terms(const LossTerms &a, const LossTerms &b) {
   return LossTerms{(a.clu + b.clu) * 0.5, (a.bal + b.bal) * 0.5, (a.orth + b.orth) * 0.5,
-                   (a.total + b.total) * 0.5};
+                   (a.sep + b.sep) * 0.5, (a.total + b.total) * 0.5};
 }
 
 }  // namespace
@@ -357,10 +369,11 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
         const at::Tensor first = augment_view(xb, aug, gen);
         const at::Tensor second = augment_view(xb, aug, gen);
         const at::Tensor z = net.encode(at::cat({first, second}));
-        const at::Tensor z1 = z.narrow(0, 0, m);
-        const at::Tensor z2 = z.narrow(0, m, m);
-        loss = mean_terms(batch_loss(net, normalise(z1), params),
-                          batch_loss(net, normalise(z2), params));
+        // The head sees what the blocks see: each view normalised over its batch
+        // (raw embeddings may shrink until the head's biases drown them).
+        const at::Tensor z1 = normalise(z.narrow(0, 0, m));
+        const at::Tensor z2 = normalise(z.narrow(0, m, m));
+        loss = mean_terms(batch_loss(net, z1, params), batch_loss(net, z2, params));
         objective =
             loss.total + params.contrastive * contrastive_loss(run_mlp(head, z1), run_mlp(head, z2),
                                                                params.contrastive_tau);

@@ -73,11 +73,19 @@ TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
                          const std::vector<std::pair<std::string, at::Tensor>> &tensors);
 
 struct LossTerms {
-  at::Tensor clu, bal, orth, total;
+  at::Tensor clu, bal, orth, sep, total;
 };
 
-// The training objective on one mini-batch of embeddings z (one data set).
+// The training objective on one mini-batch of embeddings z (one data set):
+// total = clu + beta bal + gamma orth + separation sep, where sep sums
+// alpha_l centroid_overlap(C(l)) over the blocks (0 when separation = 0).
 LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &params);
+
+// Mean over ordered pairs j != k of exp(-||c_j - c_k||^2 / b) for K x b
+// centroids: 1 when all coincide, near 0 when they are far apart (0 for K = 1).
+// It sees merged centroids, which the balance term does not (delta splits
+// evenly over coincident centroids).
+at::Tensor centroid_overlap(const at::Tensor &c);
 
 // Orthogonality penalty sum ||W W^T - I||_F^2 over the distinct (W_Q, W_K).
 at::Tensor orthogonality_penalty(const TdcmNet &net, const BlockConfig &cfg);

@@ -119,6 +119,7 @@ const std::vector<KeyValue> &non_default_values() {
       {"contrastive", "1", "1"},
       {"contrastive_tau", "0.2", "0.2"},
       {"pretrain_epochs", "3", "3"},
+      {"separation", "0.5", "0.5"},
   };
   return values;
 }
@@ -278,6 +279,7 @@ TEST(CoreParams, BadValuesNameTheirKey) {
       {"pretrain_epochs=-2", "pretrain_epochs"},
       {"contrastive=1 train_encoder=false", "contrastive"},
       {"pretrain_epochs=1 train_encoder=false", "pretrain_epochs"},
+      {"separation=-1", "separation"},
   };
   for (const auto &[text, key] : cases) {
     SCOPED_TRACE(text);

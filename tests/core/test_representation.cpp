@@ -112,7 +112,7 @@ TEST(Contrastive, ReportsItsShareOfTheLossAndLowersIt) {
   const tdcm_test::Images im = tdcm_test::pattern_images(30, 16, 2);
   const auto seen = fit_progress(
       "encoder=lenet input_shape=1x16x16 k=3 embed_dim=8 pretrain_epochs=2 epochs=6 "
-      "contrastive=1 contrastive_tau=0.5 aug_crop=0.6 aug_shift=2 aug_noise=0.05 beta=1 gamma=1 "
+      "contrastive=10 contrastive_tau=0.5 aug_crop=0.6 aug_shift=2 aug_noise=0.05 beta=1 gamma=1 "
       "batch_size=45 lr=0.003 seed=4 device=cpu",
       im);
   ASSERT_EQ(seen.size(), 8u);
@@ -125,13 +125,57 @@ TEST(Contrastive, ReportsItsShareOfTheLossAndLowersIt) {
       continue;
     }
     const tdcm_progress &p = seen[e];
-    contrastive.push_back(p.loss - (p.loss_clu + p.loss_bal + p.loss_orth));
+    // beta = gamma = 1: what loss exceeds the three terms by is 10 x NT-Xent.
+    contrastive.push_back((p.loss - (p.loss_clu + p.loss_bal + p.loss_orth)) / 10.0);
     // NT-Xent over 90 rows lies in (0, log 89] at the start.
     EXPECT_GT(contrastive.back(), 0.0);
     EXPECT_LT(contrastive.back(), std::log(89.0) + 0.5);
   }
   EXPECT_LT(contrastive.back(), contrastive.front())
       << contrastive.front() << " -> " << contrastive.back();
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Separation, CentroidOverlapByHand) {
+  // Coincident centroids overlap fully; K = 1 has no pairs.
+  EXPECT_NEAR(tdcm::centroid_overlap(at::zeros({3, 4})).item<double>(), 1.0, 1e-6);
+  EXPECT_EQ(tdcm::centroid_overlap(at::ones({1, 4})).item<double>(), 0.0);
+  // b = 2: (0,0), (2,0), (0,1): squared distances 4, 1, 5, so the mean over the
+  // three pairs (each counted twice) of exp(-d2 / 2).
+  const at::Tensor c = at::tensor({0.0f, 0.0f, 2.0f, 0.0f, 0.0f, 1.0f}).view({3, 2});
+  const double expected = (std::exp(-2.0) + std::exp(-0.5) + std::exp(-2.5)) / 3.0;
+  EXPECT_NEAR(tdcm::centroid_overlap(c).item<double>(), expected, 1e-6);
+}
+
+TEST(Separation, AddsItsWeightedTermToTheObjective) {
+  at::Generator gen = tdcm_test::generator(5);
+  const at::Tensor z = tdcm_test::randn({30, 4}, gen);
+  const tdcm::Params off = tdcm::parse_params("k=3 embed_dim=4 blocks=3 beta=0.5 gamma=2");
+  const tdcm::Params on =
+      tdcm::parse_params("k=3 embed_dim=4 blocks=3 beta=0.5 gamma=2 separation=4");
+  at::Generator init = tdcm_test::generator(0);
+  const tdcm::TdcmNet net = tdcm::init_net(on, 4, init);
+  const tdcm::LossTerms a = tdcm::batch_loss(net, z, off);
+  const tdcm::LossTerms b = tdcm::batch_loss(net, z, on);
+  EXPECT_EQ(a.sep.item<double>(), 0.0);
+  EXPECT_NEAR(a.clu.item<double>(), b.clu.item<double>(), 1e-6);
+  // Replay: the blocks' centroids, weighted by alpha_l.
+  const tdcm::BlockConfig cfg = tdcm::block_config(on);
+  const std::vector<double> alpha = tdcm::block_weights(3);
+  at::Tensor c = tdcm::initial_centroids(3, 4, z.options());
+  double sep = 0;
+  for (int64_t l = 0; l < 3; ++l) {
+    const at::Tensor delta =
+        tdcm::soft_assign(tdcm::score_fast(z, c, net.wq(l, cfg), net.wk(l, cfg), cfg), cfg);
+    c = tdcm::update_centroids(z, delta);
+    sep += alpha[l] * tdcm::centroid_overlap(c).item<double>();
+  }
+  EXPECT_GT(sep, 0.0);
+  EXPECT_NEAR(b.sep.item<double>(), sep, 1e-6);
+  EXPECT_NEAR(b.total.item<double>(), a.total.item<double>() + 4.0 * sep, 1e-5);
 }
 
 }  // namespace
