@@ -110,7 +110,11 @@ TEST(Augment, FitIsDeterministicBySeedAndAugmentationMatters) {
   const tdcm_test::Images im = tdcm_test::pattern_images(20, 16, 3);
   const std::string common =
       "encoder=lenet input_shape=1x16x16 k=3 embed_dim=8 epochs=2 batch_size=30 device=cpu ";
-  const std::string augmented = common + "aug_crop=0.6 aug_shift=2 aug_flip=true aug_noise=0.1 ";
+  // With every training-time draw: the warm start's decoder, the projection
+  // head, the two views and their augmentation.
+  const std::string extras = "pretrain_epochs=1 contrastive=1 separation=0.5 ";
+  const std::string augmented =
+      common + extras + "aug_crop=0.6 aug_shift=2 aug_flip=true aug_noise=0.1 ";
   TempDir dir;
   auto fit_to = [&](const std::string &params, const std::string &name) {
     tdcm::Model m(tdcm::parse_params(params.c_str()));
@@ -122,7 +126,7 @@ TEST(Augment, FitIsDeterministicBySeedAndAugmentationMatters) {
   EXPECT_EQ(a, fit_to(augmented + "seed=1", "b"));
   EXPECT_NE(a, fit_to(augmented + "seed=2", "c"));
   // Without augmentation the same seed trains another net.
-  fit_to(common + "seed=1", "d");
+  fit_to(common + extras + "seed=1", "d");
   const tdcm::ModelFile fa = tdcm::read_model_file(dir.file("a"));
   const tdcm::ModelFile fd = tdcm::read_model_file(dir.file("d"));
   ASSERT_EQ(fa.tensors.size(), fd.tensors.size());
