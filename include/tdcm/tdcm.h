@@ -97,8 +97,13 @@ typedef struct tdcm_param_desc {
 /** Progress of tdcm_fit(), reported once per epoch. */
 typedef struct tdcm_progress {
   int32_t epoch;    /**< Epochs completed so far (1-based). */
-  int32_t epochs;   /**< Total epochs of this fit. */
-  double loss;      /**< Mean total loss of the epoch. */
+  int32_t epochs;   /**< Total epochs of this fit (pretrain_epochs + epochs). */
+  double loss;      /**< Mean total loss of the epoch: loss_clu + beta*loss_bal +
+                         gamma*loss_orth + contrastive * the NT-Xent term +
+                         separation * the centroid-overlap term (so those parts
+                         are what it exceeds the other three by). In the
+                         first pretrain_epochs epochs (the autoencoder warm start):
+                         the mean reconstruction error (MSE), the terms below 0. */
   double loss_clu;  /**< Mean clustering term. */
   double loss_bal;  /**< Mean balance term (before its weight beta). */
   double loss_orth; /**< Mean orthogonality term (before its weight gamma). */
@@ -169,6 +174,7 @@ TDCM_API tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress
  *             (any int64 values; rows with equal ids form one data set). A
  *             training mini-batch never mixes data sets.
  *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT,
+ *          ::TDCM_ERR_SHAPE (d differs from the C*H*W of input_shape),
  *          ::TDCM_ERR_NON_FINITE, ::TDCM_ERR_CANCELLED, ::TDCM_ERR_DIVERGED,
  *          ::TDCM_ERR_BUSY, ::TDCM_ERR_OUT_OF_MEMORY, ::TDCM_ERR_DEVICE. */
 TDCM_API tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,

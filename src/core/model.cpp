@@ -168,6 +168,11 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     fail(TDCM_ERR_INVALID_ARGUMENT, "n=" + std::to_string(n) + " rows is fewer than k=" +
                                         std::to_string(params_.k) + " clusters");
   }
+  const ImageShape image = image_shape(params_);
+  if (image.defined() && image.numel() != d) {
+    fail(TDCM_ERR_SHAPE, "input has " + std::to_string(d) + " columns but input_shape=" +
+                             params_.input_shape + " needs " + std::to_string(image.numel()));
+  }
   const std::vector<at::Tensor> sets = group_rows(set_ids, n, params_.k);
   if (params_.algo == "tdcm" && params_.init == "source" && sets.size() > 1) {
     fail(TDCM_ERR_BAD_PARAMETER,
@@ -331,6 +336,11 @@ Model Model::load(const std::string &path, const char *overrides) {
     params = overridden;
   }
   if (file.input_dim < 1) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has no input dim");
+  const ImageShape image = image_shape(params);
+  if (image.defined() && image.numel() != file.input_dim) {
+    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': input_shape=" + params.input_shape +
+                                " disagrees with its input dim " + std::to_string(file.input_dim));
+  }
 
   Model model(params);
   auto find = [&](const std::string &name) -> at::Tensor {

@@ -13,6 +13,8 @@
 namespace tdcm {
 namespace {
 
+constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
+
 [[noreturn]] void bad_value(const std::string &key, const std::string &value,
                             const std::string &why) {
   fail(TDCM_ERR_BAD_PARAMETER,
@@ -82,6 +84,29 @@ std::string parse_device(const std::string &key, const std::string &value) {
   bad_value(key, value, "expected auto, cpu, cuda or cuda:N");
 }
 
+// "none", or "CxHxW" with positive sides whose product fits an int32.
+ImageShape parse_shape(const std::string &key, const std::string &value) {
+  ImageShape shape;
+  if (value == "none") return shape;
+  int64_t side[3] = {0, 0, 0};
+  size_t start = 0;
+  for (int i = 0; i < 3; ++i) {
+    const size_t x = i < 2 ? value.find('x', start) : value.size();
+    if (x == std::string::npos) bad_value(key, value, "expected none or CxHxW, e.g. 1x28x28");
+    const std::string part = value.substr(start, x - start);
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) {
+      bad_value(key, value, "expected none or CxHxW, e.g. 1x28x28");
+    }
+    side[i] = parse_int(key, part, 1, kMaxInt);
+    start = x + 1;
+  }
+  shape = ImageShape{side[0], side[1], side[2]};
+  if (shape.c * shape.h > kMaxInt || shape.numel() > kMaxInt) {
+    bad_value(key, value, "more than 2147483647 values per image");
+  }
+  return shape;
+}
+
 std::string format_real(double v) {
   std::ostringstream s;
   s.precision(17);
@@ -101,8 +126,6 @@ struct Entry {
   std::function<void(Params &, const std::string &)> set;
   std::function<std::string(const Params &)> get;
 };
-
-constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
 
 #define TDCM_INT(field, lo, hi)                                                    \
   [](Params &p, const std::string &v) { p.field = parse_int(#field, v, lo, hi); }, \
@@ -179,11 +202,13 @@ const std::vector<Entry> &entries() {
         "k-means: stop when the centroid shift <= tol x mean feature variance"},
        TDCM_REAL(tol, 0.0, false, 1.0)},
       // Departures from the paper; preset=paper restores model.md exactly.
-      {{"encoder", "enum", "linear", "mlp|linear",
+      {{"encoder", "enum", "linear", "mlp|linear|lenet",
         "encoder: mlp (d->hidden->hidden->b, the paper) or linear (d->b, cannot fold the "
-        "space into the source's partition); paper: mlp"},
+        "space into the source's partition); lenet: for images (needs input_shape, sides >= "
+        "16), conv 5x5 (C->6) -> max-pool 2 -> conv 5x5 (6->16) -> max-pool 2 -> 120 -> 84 -> "
+        "b, ReLU between; paper: mlp (lenet for images)"},
        [](Params &p, const std::string &v) {
-         p.encoder = parse_choice("encoder", v, {"mlp", "linear"});
+         p.encoder = parse_choice("encoder", v, {"mlp", "linear", "lenet"});
        },
        [](const Params &p) { return p.encoder; }},
       {{"embed_norm", "enum", "global", "none|dim|global",
@@ -226,6 +251,55 @@ const std::vector<Entry> &entries() {
         "(training on one source teaches the encoder the source's partition, which hurts "
         "transfer); paper: true"},
        TDCM_BOOL(train_encoder)},
+      {{"input_shape", "string", "none", "none|CxHxW",
+        "shape of each input row as an image, channels x height x width, row-major (e.g. "
+        "1x28x28); fit checks that C*H*W equals the input width; none = plain vectors"},
+       [](Params &p, const std::string &v) {
+         const ImageShape s = parse_shape("input_shape", v);
+         // Canonical: no leading zeros.
+         p.input_shape = !s.defined() ? "none"
+                                      : std::to_string(s.c) + "x" + std::to_string(s.h) + "x" +
+                                            std::to_string(s.w);
+       },
+       [](const Params &p) { return p.input_shape; }},
+      {{"aug_crop", "float", "1", "(0, 1]",
+        "training augmentation (fit only): each view is a random crop of area fraction "
+        "U[aug_crop, 1] of the image, aspect ratio log-uniform in [3/4, 4/3], resized back "
+        "(bilinear); 1 = off; needs input_shape"},
+       TDCM_REAL(aug_crop, 0.0, true, 1.0)},
+      {{"aug_shift", "float", "0", "[0, 1e6]",
+        "training augmentation: random translation of up to this many pixels per axis (edges "
+        "replicated); 0 = off; needs input_shape"},
+       TDCM_REAL(aug_shift, 0.0, false, 1e6)},
+      {{"aug_flip", "bool", "false", "true|false",
+        "training augmentation: mirror each image left-right with probability 1/2; needs "
+        "input_shape"},
+       TDCM_BOOL(aug_flip)},
+      {{"aug_noise", "float", "0", "[0, 1e6]",
+        "training augmentation: std of Gaussian noise added to every input value (after "
+        "standardize; also for plain vectors); 0 = off"},
+       TDCM_REAL(aug_noise, 0.0, false, 1e6)},
+      {{"contrastive", "float", "0", "[0, 1e6]",
+        "weight of a contrastive (NT-Xent / InfoNCE) term added to the clustering loss: each "
+        "batch is augmented twice, both views are encoded, a projection head (b -> hidden -> "
+        "hidden, ReLU) maps the embeddings, and each view must pick its twin among the other "
+        "2n-1 L2-normalised projections; the clustering loss is then the mean over the two "
+        "views; needs augmentation to be useful; 0 = off"},
+       TDCM_REAL(contrastive, 0.0, false, 1e6)},
+      {{"contrastive_tau", "float", "0.5", "(0, 1e6]",
+        "temperature of the contrastive term (cosine similarities are divided by it)"},
+       TDCM_REAL(contrastive_tau, 0.0, true, 1e6)},
+      {{"pretrain_epochs", "int", "0", "[0, 1000000]",
+        "autoencoder warm start: epochs of reconstruction loss (mean squared error; the "
+        "decoder mirrors the encoder and is dropped afterwards) before the clustering epochs; "
+        "the input is the augmented view, the target the same view without noise; Adam with "
+        "lr and no weight decay; 0 = off"},
+       TDCM_INT(pretrain_epochs, 0, 1000000)},
+      {{"separation", "float", "0", "[0, 1e6]",
+        "weight of a centroid-separation term: for each block's updated centroids, alpha_l "
+        "times the mean over pairs of exp(-|c_j - c_k|^2 / b), which is 1 for coincident "
+        "centroids; against centroids merging, which the balance term cannot see; 0 = off"},
+       TDCM_REAL(separation, 0.0, false, 1e6)},
   };
   return table;
 }
@@ -313,7 +387,44 @@ Params parse_params(const char *text, const Params &base) {
                                      " is smaller than k=" + std::to_string(p.k) +
                                      " (the initial centroids are the first k rows of I_b)");
   }
+  if (p.algo == "tdcm" && p.encoder == "lenet") {
+    const ImageShape shape = image_shape(p);
+    if (!shape.defined()) {
+      fail(TDCM_ERR_BAD_PARAMETER,
+           "parameter 'input_shape': encoder=lenet needs the image shape, e.g. "
+           "input_shape=1x28x28");
+    }
+    if (shape.h < kLenetMinSide || shape.w < kLenetMinSide) {
+      fail(TDCM_ERR_BAD_PARAMETER, "parameter 'input_shape': " + p.input_shape +
+                                       " is too small for encoder=lenet (height and width "
+                                       "must be at least " +
+                                       std::to_string(kLenetMinSide) + ")");
+    }
+  }
+  if (p.algo == "tdcm" && !p.train_encoder) {
+    const char *trains = p.contrastive > 0.0     ? "contrastive"
+                         : p.pretrain_epochs > 0 ? "pretrain_epochs"
+                                                 : nullptr;
+    if (trains != nullptr) {
+      fail(TDCM_ERR_BAD_PARAMETER, std::string("parameter '") + trains +
+                                       "': trains the encoder, so it needs train_encoder=true");
+    }
+  }
+  if (!image_shape(p).defined()) {
+    const char *geometric = p.aug_crop < 1.0    ? "aug_crop"
+                            : p.aug_shift > 0.0 ? "aug_shift"
+                            : p.aug_flip        ? "aug_flip"
+                                                : nullptr;
+    if (geometric != nullptr) {
+      fail(TDCM_ERR_BAD_PARAMETER, std::string("parameter '") + geometric +
+                                       "': transforms images, so it needs input_shape=CxHxW");
+    }
+  }
   return p;
+}
+
+ImageShape image_shape(const Params &params) {
+  return parse_shape("input_shape", params.input_shape);
 }
 
 std::string to_string(const Params &params) {

@@ -42,7 +42,33 @@ struct Params {
   int64_t restart_rows = 8192;        // paper: 0 (all rows; irrelevant with one start)
   int64_t infer_restarts = 10;        // paper: 1 (irrelevant with the identity start)
   bool train_encoder = true;          // paper: true
+  // Images: "CxHxW" (rows are C x H x W row-major), or "none" for plain vectors.
+  std::string input_shape = "none";
+  // Training-time augmentation (fit only; off by default).
+  double aug_crop = 1.0;   // smallest crop area fraction (1 = off)
+  double aug_shift = 0.0;  // largest translation in pixels
+  bool aug_flip = false;
+  double aug_noise = 0.0;  // Gaussian noise std
+  // Representation terms (off by default).
+  double contrastive = 0.0;  // weight of the NT-Xent term on two views of each batch
+  double contrastive_tau = 0.5;
+  int64_t pretrain_epochs = 0;  // autoencoder warm start before the clustering epochs
+  double separation = 0.0;      // weight of the centroid-overlap term
 };
+
+// The shape of image rows; c == 0 when input_shape=none.
+struct ImageShape {
+  int64_t c = 0, h = 0, w = 0;
+  bool defined() const { return c > 0; }
+  int64_t numel() const { return c * h * w; }
+};
+
+// The shape that params.input_shape names (already validated by parse_params).
+ImageShape image_shape(const Params &params);
+
+// The smallest image side encoder=lenet accepts (two 5x5 convolutions, each
+// followed by a 2x2 max pooling, must leave at least one pixel).
+constexpr int64_t kLenetMinSide = 16;
 
 // The model exactly as in model.md (preset=paper).
 Params paper_params();
@@ -62,7 +88,9 @@ const std::vector<ParamSpec> &param_table();
 // on top of `base`. The pseudo-key preset=paper|default is applied first,
 // whatever its position, and replaces `base`; other keys then override it. Throws
 // Error(TDCM_ERR_UNKNOWN_PARAMETER) naming an unknown key and Error(TDCM_ERR_BAD_PARAMETER) naming
-// the key of a malformed or out-of-range value, and on cross-key conflicts (embed_dim < k).
+// the key of a malformed or out-of-range value, and on cross-key conflicts (embed_dim < k;
+// encoder=lenet without an input_shape of sides >= kLenetMinSide; a geometric augmentation
+// without input_shape; contrastive or pretrain_epochs with train_encoder=false).
 Params parse_params(const char *text, const Params &base = Params{});
 
 // Every key in table order, "key=value ...", values in a form parse_params reads back.

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
+#include "core/augment.h"
 #include "core/errors.h"
 #include "core/runtime.h"
 
@@ -17,10 +19,6 @@ constexpr double kStdEps = 1e-5;
 
 at::Tensor activation(const at::Tensor &s, const BlockConfig &cfg) {
   return cfg.leaky ? at::leaky_relu(s, kLeakySlope) : at::relu(s);
-}
-
-at::Tensor uniform_tensor(at::IntArrayRef shape, double bound, at::Generator &gen) {
-  return at::empty(shape, at::kFloat).uniform_(-bound, bound, gen);
 }
 
 }  // namespace
@@ -75,14 +73,7 @@ std::vector<double> block_weights(int64_t blocks) {
 
 // ---------------------------------------------------------------- network
 
-at::Tensor TdcmNet::encode(const at::Tensor &x) const {
-  at::Tensor h = x;
-  for (size_t i = 0; i < enc_weight.size(); ++i) {
-    h = at::linear(h, enc_weight[i], enc_bias[i]);
-    if (i + 1 < enc_weight.size()) h = at::relu(h);
-  }
-  return h;
-}
+at::Tensor TdcmNet::encode(const at::Tensor &x) const { return run_encoder(encoder, image, x); }
 
 at::Tensor TdcmNet::wq(int64_t block, const BlockConfig &cfg) const {
   return metric_weight(a_q[a_q.size() == 1 ? 0 : block], cfg.symmetric);
@@ -100,9 +91,9 @@ std::vector<at::Tensor> TdcmNet::parameters() const {
 
 std::vector<std::pair<std::string, at::Tensor>> TdcmNet::named_tensors() const {
   std::vector<std::pair<std::string, at::Tensor>> out;
-  for (size_t i = 0; i < enc_weight.size(); ++i) {
-    out.emplace_back("encoder." + std::to_string(i) + ".weight", enc_weight[i]);
-    out.emplace_back("encoder." + std::to_string(i) + ".bias", enc_bias[i]);
+  for (size_t i = 0; i < encoder.weight.size(); ++i) {
+    out.emplace_back("encoder." + std::to_string(i) + ".weight", encoder.weight[i]);
+    out.emplace_back("encoder." + std::to_string(i) + ".bias", encoder.bias[i]);
   }
   for (size_t i = 0; i < a_q.size(); ++i) {
     out.emplace_back("block." + std::to_string(i) + ".a_q", a_q[i]);
@@ -117,19 +108,13 @@ TdcmNet TdcmNet::to(const c10::Device &device) const {
     for (const auto &t : v) out.push_back(t.detach().to(device).clone());
     return out;
   };
-  return TdcmNet{move(enc_weight), move(enc_bias), move(a_q), move(a_k)};
+  return TdcmNet{encoder.to(device), image, move(a_q), move(a_k)};
 }
 
 TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen) {
   TdcmNet net;
-  std::vector<int64_t> widths{input_dim, params.hidden, params.hidden, params.embed_dim};
-  if (params.encoder == "linear") widths = {input_dim, params.embed_dim};
-  for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    // PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
-    const double bound = 1.0 / std::sqrt(static_cast<double>(widths[i]));
-    net.enc_weight.push_back(uniform_tensor({widths[i + 1], widths[i]}, bound, gen));
-    net.enc_bias.push_back(uniform_tensor({widths[i + 1]}, bound, gen));
-  }
+  net.encoder = init_encoder(params, input_dim, gen);
+  if (params.encoder == "lenet") net.image = image_shape(params);
   const int64_t pairs = params.share_blocks ? 1 : params.blocks;
   for (int64_t i = 0; i < pairs; ++i) {
     net.a_q.push_back(at::eye(params.embed_dim, at::kFloat));
@@ -157,10 +142,11 @@ TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
     found.push_back(*match);
   }
   TdcmNet net;
+  net.image = shape.image;
   size_t i = 0;
-  for (size_t l = 0; l < shape.enc_weight.size(); ++l) {
-    net.enc_weight.push_back(found[i++]);
-    net.enc_bias.push_back(found[i++]);
+  for (size_t l = 0; l < shape.encoder.weight.size(); ++l) {
+    net.encoder.weight.push_back(found[i++]);
+    net.encoder.bias.push_back(found[i++]);
   }
   for (size_t b = 0; b < shape.a_q.size(); ++b) {
     net.a_q.push_back(found[i++]);
@@ -189,6 +175,7 @@ LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &para
   at::Tensor c = initial_centroids(params.k, z.size(1), z.options());
   at::Tensor clu = at::zeros({}, z.options());
   at::Tensor bal = at::zeros({}, z.options());
+  at::Tensor sep = at::zeros({}, z.options());
   for (int64_t l = 0; l < params.blocks; ++l) {
     const at::Tensor wq = net.wq(l, cfg);
     const at::Tensor wk = net.wk(l, cfg);
@@ -200,16 +187,157 @@ LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &para
     // Negative entropy of the cluster sizes: minimising it keeps clusters balanced.
     const at::Tensor pi = delta.mean(0);
     bal = bal + alpha[l] * at::xlogy(pi, pi).sum();
+    if (params.separation > 0.0) sep = sep + alpha[l] * centroid_overlap(c);
   }
   const at::Tensor orth = orthogonality_penalty(net, cfg);
-  return LossTerms{clu, bal, orth, clu + params.beta * bal + params.gamma * orth};
+  return LossTerms{clu, bal, orth, sep,
+                   clu + params.beta * bal + params.gamma * orth + params.separation * sep};
+}
+
+at::Tensor centroid_overlap(const at::Tensor &c) {
+  const int64_t k = c.size(0);
+  if (k < 2) return at::zeros({}, c.options());
+  const at::Tensor d2 = (c.unsqueeze(0) - c.unsqueeze(1)).pow(2).sum(-1);
+  const at::Tensor pairs = 1.0 - at::eye(k, c.options());
+  return (at::exp(d2 / -static_cast<double>(c.size(1))) * pairs).sum() /
+         static_cast<double>(k * (k - 1));
 }
 
 // ---------------------------------------------------------------- training
 
+std::vector<at::Tensor> epoch_batches(const std::vector<at::Tensor> &sets, int64_t batch_size,
+                                      int64_t k, at::Generator &gen) {
+  // Shuffle each data set, cut it into batches, then shuffle the batch order.
+  std::vector<at::Tensor> batches;
+  for (const at::Tensor &rows : sets) {
+    const int64_t n = rows.size(0);
+    const at::Tensor order = rows.index_select(0, at::randperm(n, gen).to(rows.device()));
+    for (int64_t s = 0; s < n; s += batch_size) {
+      const int64_t len = std::min(batch_size, n - s);
+      if (len < k && !batches.empty() && s > 0) {
+        // A tail smaller than k cannot hold k clusters: merge it into the previous batch.
+        batches.back() = at::cat({batches.back(), order.narrow(0, s, len)});
+      } else {
+        batches.push_back(order.narrow(0, s, len));
+      }
+    }
+  }
+  const at::Tensor batch_order = at::randperm(static_cast<int64_t>(batches.size()), gen);
+  const int64_t *order_ptr = batch_order.data_ptr<int64_t>();
+  std::vector<at::Tensor> shuffled;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    shuffled.push_back(batches[static_cast<size_t>(order_ptr[b])]);
+  }
+  return shuffled;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One optimiser step on `loss`; throws Error(TDCM_ERR_DIVERGED) when it is not finite.
+double optimise(torch::optim::Adam &optimizer, const at::Tensor &loss, int64_t epoch) {
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+  const double value = loss.item<double>();
+  if (!std::isfinite(value)) {
+    fail(TDCM_ERR_DIVERGED, "training diverged: the loss became non-finite at epoch " +
+                                std::to_string(epoch) + " (try a lower lr)");
+  }
+  return value;
+}
+
+// Reports an epoch's mean loss terms {total, clu, bal, orth}; throws
+// Error(TDCM_ERR_CANCELLED) when the callback asks to stop.
+void report(const ProgressFn &progress, int64_t epoch, int64_t epochs,
+            const std::vector<double> &sums, size_t batches, Clock::time_point start) {
+  if (!progress) return;
+  const double nb = static_cast<double>(batches);
+  tdcm_progress p{};
+  p.epoch = static_cast<int32_t>(epoch);
+  p.epochs = static_cast<int32_t>(epochs);
+  p.loss = sums[0] / nb;
+  p.loss_clu = sums[1] / nb;
+  p.loss_bal = sums[2] / nb;
+  p.loss_orth = sums[3] / nb;
+  p.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!progress(p)) fail(TDCM_ERR_CANCELLED, "fit cancelled by the progress callback");
+}
+
+std::vector<at::Tensor> with_grad(std::vector<at::Tensor> tensors) {
+  for (auto &t : tensors) t.requires_grad_(true);
+  return tensors;
+}
+
+void without_grad(std::vector<at::Tensor> &tensors) {
+  for (auto &t : tensors) t.requires_grad_(false);
+}
+
+torch::optim::Adam adam(const std::vector<at::Tensor> &parameters, double lr, double weight_decay) {
+  return torch::optim::Adam(parameters, torch::optim::AdamOptions(lr).weight_decay(weight_decay));
+}
+
+// The autoencoder warm start: epochs 1..pretrain_epochs of the fit.
+void pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
+              const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress,
+              Clock::time_point start) {
+  const Augment aug = augment_of(params);
+  const Layers decoder = init_decoder(params, x.size(1), gen).to(x.device());
+  std::vector<at::Tensor> parameters = net.encoder.tensors();
+  for (const at::Tensor &t : decoder.tensors()) parameters.push_back(t);
+  parameters = with_grad(parameters);
+  // No weight decay here: Adam's L2 term, normalised like the gradient, shrinks
+  // every weight by about lr per step while the reconstruction gradient is
+  // still small (the autoencoder first learns the mean image), and measured on
+  // small image sets it zeroed the encoder (constant embeddings) within 10 epochs.
+  torch::optim::Adam optimizer = adam(parameters, params.lr, 0.0);
+  for (int64_t epoch = 1; epoch <= params.pretrain_epochs; ++epoch) {
+    const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
+    double sum = 0;
+    for (const at::Tensor &idx : batches) {
+      const at::Tensor target = augment_geometry(x.index_select(0, idx), aug, gen);
+      const at::Tensor input = augment_noise(target, aug, gen);
+      const at::Tensor rec = run_decoder(decoder, net.image, net.encode(input));
+      sum += optimise(optimizer, at::mse_loss(rec, target), epoch);
+    }
+    report(progress, epoch, params.pretrain_epochs + params.epochs, {sum, 0, 0, 0}, batches.size(),
+           start);
+  }
+  without_grad(parameters);
+}
+
+LossTerms mean_terms(const LossTerms &a, const LossTerms &b) {
+  return LossTerms{(a.clu + b.clu) * 0.5, (a.bal + b.bal) * 0.5, (a.orth + b.orth) * 0.5,
+                   (a.sep + b.sep) * 0.5, (a.total + b.total) * 0.5};
+}
+
+}  // namespace
+
+at::Tensor contrastive_loss(const at::Tensor &a, const at::Tensor &b, double tau) {
+  const int64_t n = a.size(0);
+  auto unit = [](const at::Tensor &t) { return t / (t * t).sum(1, true).clamp_min(1e-24).sqrt(); };
+  const at::Tensor u = at::cat({unit(a), unit(b)});
+  const at::Tensor self = at::eye(2 * n, u.options()) > 0.5;
+  const at::Tensor logits =
+      (u.mm(u.t()) / tau).masked_fill(self, -std::numeric_limits<double>::infinity());
+  // Row i's positive is its other view: i + n in the first half, i - n in the second.
+  const auto index = u.options().dtype(at::kLong);
+  const at::Tensor positive = at::cat({at::arange(n, 2 * n, index), at::arange(0, n, index)});
+  return at::nll_loss(at::log_softmax(logits, 1), positive);
+}
+
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen,
                const ProgressFn &progress) {
+  const auto start = Clock::now();
+  if (params.pretrain_epochs > 0) pretrain(net, params, x, sets, gen, progress, start);
+  const Augment aug = augment_of(params);
+  const bool contrast = params.contrastive > 0.0;
+  Layers head;
+  if (contrast) {
+    head = init_mlp({params.embed_dim, params.hidden, params.hidden}, gen).to(x.device());
+  }
   std::vector<at::Tensor> parameters;
   if (params.train_encoder) {
     parameters = net.parameters();
@@ -217,63 +345,47 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
     parameters.insert(parameters.end(), net.a_q.begin(), net.a_q.end());
     parameters.insert(parameters.end(), net.a_k.begin(), net.a_k.end());
   }
-  for (auto &p : parameters) p.requires_grad_(true);
-  torch::optim::Adam optimizer(
-      parameters, torch::optim::AdamOptions(params.lr).weight_decay(params.weight_decay));
-  const auto start = std::chrono::steady_clock::now();
+  for (const at::Tensor &t : head.tensors()) parameters.push_back(t);
+  parameters = with_grad(parameters);
+  torch::optim::Adam optimizer = adam(parameters, params.lr, params.weight_decay);
+  auto normalise = [&](const at::Tensor &z) {
+    return params.embed_norm == "none" ? z : standardize_batch(z, params.embed_norm == "global");
+  };
 
-  for (int64_t epoch = 1; epoch <= params.epochs; ++epoch) {
-    // Shuffle each data set, cut it into batches, then shuffle the batch order.
-    std::vector<at::Tensor> batches;
-    for (const at::Tensor &rows : sets) {
-      const int64_t n = rows.size(0);
-      const at::Tensor order = rows.index_select(0, at::randperm(n, gen).to(rows.device()));
-      for (int64_t s = 0; s < n; s += params.batch_size) {
-        const int64_t len = std::min(params.batch_size, n - s);
-        if (len < params.k && !batches.empty() && s > 0) {
-          // A tail smaller than k cannot hold k clusters: merge it into the previous batch.
-          batches.back() = at::cat({batches.back(), order.narrow(0, s, len)});
-        } else {
-          batches.push_back(order.narrow(0, s, len));
-        }
+  for (int64_t e = 1; e <= params.epochs; ++e) {
+    const int64_t epoch = params.pretrain_epochs + e;
+    const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
+    std::vector<double> sums(4, 0.0);
+    for (const at::Tensor &idx : batches) {
+      const at::Tensor xb = x.index_select(0, idx);
+      LossTerms loss;
+      at::Tensor objective;
+      if (!contrast) {
+        loss = batch_loss(net, normalise(net.encode(augment_view(xb, aug, gen))), params);
+        objective = loss.total;
+      } else {
+        // Two views encoded together; the clustering terms are their mean.
+        const int64_t m = xb.size(0);
+        const at::Tensor first = augment_view(xb, aug, gen);
+        const at::Tensor second = augment_view(xb, aug, gen);
+        const at::Tensor z = net.encode(at::cat({first, second}));
+        // The head sees what the blocks see: each view normalised over its batch
+        // (raw embeddings may shrink until the head's biases drown them).
+        const at::Tensor z1 = normalise(z.narrow(0, 0, m));
+        const at::Tensor z2 = normalise(z.narrow(0, m, m));
+        loss = mean_terms(batch_loss(net, z1, params), batch_loss(net, z2, params));
+        objective =
+            loss.total + params.contrastive * contrastive_loss(run_mlp(head, z1), run_mlp(head, z2),
+                                                               params.contrastive_tau);
       }
+      sums[0] += optimise(optimizer, objective, epoch);
+      sums[1] += loss.clu.item<double>();
+      sums[2] += loss.bal.item<double>();
+      sums[3] += loss.orth.item<double>();
     }
-    const at::Tensor batch_order = at::randperm(static_cast<int64_t>(batches.size()), gen);
-    const int64_t *order_ptr = batch_order.data_ptr<int64_t>();
-
-    double sum_total = 0, sum_clu = 0, sum_bal = 0, sum_orth = 0;
-    for (size_t b = 0; b < batches.size(); ++b) {
-      const at::Tensor idx = batches[static_cast<size_t>(order_ptr[b])];
-      at::Tensor z = net.encode(x.index_select(0, idx));
-      if (params.embed_norm != "none") z = standardize_batch(z, params.embed_norm == "global");
-      const LossTerms loss = batch_loss(net, z, params);
-      optimizer.zero_grad();
-      loss.total.backward();
-      optimizer.step();
-      const double total = loss.total.item<double>();
-      if (!std::isfinite(total)) {
-        fail(TDCM_ERR_DIVERGED, "training diverged: the loss became non-finite at epoch " +
-                                    std::to_string(epoch) + " (try a lower lr)");
-      }
-      sum_total += total;
-      sum_clu += loss.clu.item<double>();
-      sum_bal += loss.bal.item<double>();
-      sum_orth += loss.orth.item<double>();
-    }
-    if (progress) {
-      const double nb = static_cast<double>(batches.size());
-      tdcm_progress p{};
-      p.epoch = static_cast<int32_t>(epoch);
-      p.epochs = static_cast<int32_t>(params.epochs);
-      p.loss = sum_total / nb;
-      p.loss_clu = sum_clu / nb;
-      p.loss_bal = sum_bal / nb;
-      p.loss_orth = sum_orth / nb;
-      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!progress(p)) fail(TDCM_ERR_CANCELLED, "fit cancelled by the progress callback");
-    }
+    report(progress, epoch, params.pretrain_epochs + params.epochs, sums, batches.size(), start);
   }
-  for (auto &p : parameters) p.requires_grad_(false);
+  without_grad(parameters);
 }
 
 // ---------------------------------------------------------------- inference

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/encoder.h"
 #include "core/params.h"
 #include "tdcm/tdcm.h"
 
@@ -49,8 +50,8 @@ at::Tensor initial_centroids(int64_t k, int64_t b, const at::TensorOptions &opti
 std::vector<double> block_weights(int64_t blocks);
 
 struct TdcmNet {
-  std::vector<at::Tensor> enc_weight;  // three linear layers: d->h, h->h, h->b
-  std::vector<at::Tensor> enc_bias;
+  Layers encoder;               // params.encoder's layers (core/encoder.h)
+  ImageShape image;             // the rows' image shape (encoder=lenet), else undefined
   std::vector<at::Tensor> a_q;  // one per block, or a single shared pair
   std::vector<at::Tensor> a_k;
 
@@ -63,8 +64,7 @@ struct TdcmNet {
   TdcmNet to(const c10::Device &device) const;
 };
 
-// PyTorch-style uniform init of the encoder from `gen`; A_Q = A_K = I.
-// encoder=mlp: three linear layers d->h->h->b; encoder=linear: one, d->b.
+// PyTorch-style uniform init of the encoder from `gen` (init_encoder); A_Q = A_K = I.
 TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen);
 
 // Rebuilds a net from named tensors; throws Error(TDCM_ERR_BAD_FILE) when a
@@ -73,22 +73,47 @@ TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
                          const std::vector<std::pair<std::string, at::Tensor>> &tensors);
 
 struct LossTerms {
-  at::Tensor clu, bal, orth, total;
+  at::Tensor clu, bal, orth, sep, total;
 };
 
-// The training objective on one mini-batch of embeddings z (one data set).
+// The training objective on one mini-batch of embeddings z (one data set):
+// total = clu + beta bal + gamma orth + separation sep, where sep sums
+// alpha_l centroid_overlap(C(l)) over the blocks (0 when separation = 0).
 LossTerms batch_loss(const TdcmNet &net, const at::Tensor &z, const Params &params);
+
+// Mean over ordered pairs j != k of exp(-||c_j - c_k||^2 / b) for K x b
+// centroids: 1 when all coincide, near 0 when they are far apart (0 for K = 1).
+// It sees merged centroids, which the balance term does not (delta splits
+// evenly over coincident centroids).
+at::Tensor centroid_overlap(const at::Tensor &c);
 
 // Orthogonality penalty sum ||W W^T - I||_F^2 over the distinct (W_Q, W_K).
 at::Tensor orthogonality_penalty(const TdcmNet &net, const BlockConfig &cfg);
 
+// NT-Xent (InfoNCE) of two views: rows of `a` and `b` (n x p) are L2-normalised
+// and pooled into 2n; each row's logits are its cosine similarities to the
+// other 2n-1 divided by tau, and its target is its twin (row i of the other
+// view). The mean cross-entropy over the 2n rows.
+at::Tensor contrastive_loss(const at::Tensor &a, const at::Tensor &b, double tau);
+
 // Returns false to cancel.
 using ProgressFn = std::function<bool(const tdcm_progress &)>;
+
+// One epoch's mini-batches: row indices of each data set shuffled and cut into
+// batch_size pieces (a tail of fewer than k rows joins the batch before it),
+// the batches in random order; a batch never mixes data sets.
+std::vector<at::Tensor> epoch_batches(const std::vector<at::Tensor> &sets, int64_t batch_size,
+                                      int64_t k, at::Generator &gen);
 
 // Trains `net` in place with Adam on mini-batches that never mix data sets.
 // `x` is the (already standardised) source on the net's device; `sets` lists
 // the row indices of each data set. Throws Error(TDCM_ERR_CANCELLED) when the
-// callback cancels and Error(TDCM_ERR_DIVERGED) on a non-finite loss.
+// callback cancels and Error(TDCM_ERR_DIVERGED) on a non-finite loss. Each
+// batch is augmented (augment_view) by the aug_* parameters first. With
+// pretrain_epochs, the encoder is first trained as an autoencoder (progress:
+// loss = reconstruction MSE, the other terms 0); with contrastive > 0, two
+// views per batch and loss = clustering objective + contrastive x NT-Xent.
+// Progress epochs run 1..pretrain_epochs + epochs.
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress);
 

@@ -74,6 +74,9 @@ struct KeyValue {
   const char *key;
   const char *input;
   const char *canonical;
+  // Keys the value needs beside it (e.g. an image augmentation needs input_shape); the
+  // other keys are compared with the parameters these give.
+  const char *with = "";
 };
 
 const std::vector<KeyValue> &non_default_values() {
@@ -109,6 +112,15 @@ const std::vector<KeyValue> &non_default_values() {
       {"infer_restarts", "3", "3"},
       {"restart_rows", "100", "100"},
       {"train_encoder", "no", "false"},
+      {"input_shape", "1x028x28", "1x28x28"},
+      {"aug_crop", "0.5", "0.5", "input_shape=1x28x28"},
+      {"aug_shift", "2", "2", "input_shape=1x28x28"},
+      {"aug_flip", "yes", "true", "input_shape=1x28x28"},
+      {"aug_noise", "0.05", "0.05"},
+      {"contrastive", "1", "1"},
+      {"contrastive_tau", "0.2", "0.2"},
+      {"pretrain_epochs", "3", "3"},
+      {"separation", "0.5", "0.5"},
   };
   return values;
 }
@@ -135,17 +147,18 @@ TEST(CoreParams, EveryKeyRoundTripsThroughToString) {
   const auto defaults = split_canonical(to_string(Params{}));
   for (const KeyValue &kv : non_default_values()) {
     SCOPED_TRACE(kv.key);
-    const std::string text = std::string(kv.key) + "=" + kv.input;
+    const std::string text = std::string(kv.with) + " " + kv.key + "=" + kv.input;
     const Params p = parse_params(text.c_str());
     const std::string printed = to_string(p);
     const auto fields = split_canonical(printed);
     ASSERT_EQ(fields.count(kv.key), 1u);
     EXPECT_EQ(fields.at(kv.key), kv.canonical);
     EXPECT_NE(fields.at(kv.key), defaults.at(kv.key)) << "test value equals the default";
-    // Every other key keeps its default.
+    // Every other key keeps its value without this one: its default, or what `with` set.
+    const auto others = split_canonical(to_string(parse_params(kv.with)));
     for (const auto &[key, value] : fields) {
       if (key != kv.key) {
-        EXPECT_EQ(value, defaults.at(key)) << key;
+        EXPECT_EQ(value, others.at(key)) << key;
       }
     }
     // The canonical text parses back to the same parameters.
@@ -244,6 +257,30 @@ TEST(CoreParams, BadValuesNameTheirKey) {
       {"k=3 k=4", "k"},
       {"k", "k"},
       {"hidden=32 k", "k"},
+      {"input_shape=28x28", "input_shape"},
+      {"input_shape=0x28x28", "input_shape"},
+      {"input_shape=1x28x28x1", "input_shape"},
+      {"input_shape=1x-2x3", "input_shape"},
+      {"input_shape=1x28x", "input_shape"},
+      {"input_shape=1x+2x3", "input_shape"},
+      {"input_shape=65536x65536x2", "input_shape"},
+      {"encoder=cnn", "encoder"},
+      {"encoder=lenet", "input_shape"},
+      {"encoder=lenet input_shape=3x12x32", "input_shape"},
+      {"aug_crop=0", "aug_crop"},
+      {"aug_crop=1.5", "aug_crop"},
+      {"aug_shift=-1", "aug_shift"},
+      {"aug_noise=-0.1", "aug_noise"},
+      {"aug_flip=2", "aug_flip"},
+      {"aug_crop=0.5", "aug_crop"},
+      {"aug_shift=1", "aug_shift"},
+      {"aug_flip=true", "aug_flip"},
+      {"contrastive=-1", "contrastive"},
+      {"contrastive_tau=0", "contrastive_tau"},
+      {"pretrain_epochs=-2", "pretrain_epochs"},
+      {"contrastive=1 train_encoder=false", "contrastive"},
+      {"pretrain_epochs=1 train_encoder=false", "pretrain_epochs"},
+      {"separation=-1", "separation"},
   };
   for (const auto &[text, key] : cases) {
     SCOPED_TRACE(text);
