@@ -100,7 +100,8 @@ typedef struct tdcm_progress {
   int32_t epochs;   /**< Total epochs of this fit (pretrain_epochs + epochs). */
   double loss;      /**< Mean total loss of the epoch: loss_clu + beta*loss_bal +
                          gamma*loss_orth + contrastive * the NT-Xent term +
-                         separation * the centroid-overlap term (so those parts
+                         separation * the centroid-overlap term +
+                         reconstruction * the reconstruction MSE (so those parts
                          are what it exceeds the other three by). In the
                          first pretrain_epochs epochs (the autoencoder warm start):
                          the mean reconstruction error (MSE), the terms below 0. */

@@ -291,15 +291,20 @@ const std::vector<Entry> &entries() {
        TDCM_REAL(contrastive_tau, 0.0, true, 1e6)},
       {{"pretrain_epochs", "int", "0", "[0, 1000000]",
         "autoencoder warm start: epochs of reconstruction loss (mean squared error; the "
-        "decoder mirrors the encoder and is dropped afterwards) before the clustering epochs; "
-        "the input is the augmented view, the target the same view without noise; Adam with "
-        "lr and no weight decay; 0 = off"},
+        "decoder mirrors the encoder and is kept only for reconstruction) before the "
+        "clustering epochs; the input is the augmented view, the target the same view "
+        "without noise; Adam with lr and no weight decay; 0 = off"},
        TDCM_INT(pretrain_epochs, 0, 1000000)},
       {{"separation", "float", "0", "[0, 1e6]",
         "weight of a centroid-separation term: for each block's updated centroids, alpha_l "
         "times the mean over pairs of exp(-|c_j - c_k|^2 / b), which is 1 for coincident "
         "centroids; against centroids merging, which the balance term cannot see; 0 = off"},
        TDCM_REAL(separation, 0.0, false, 1e6)},
+      {{"reconstruction", "float", "0", "[0, 1e6]",
+        "weight of the reconstruction error (MSE through a decoder mirroring the encoder) "
+        "kept in the clustering epochs, as in IDEC, so that they do not undo the features; "
+        "the decoder is the warm start's (pretrain_epochs), or a fresh one; 0 = off"},
+       TDCM_REAL(reconstruction, 0.0, false, 1e6)},
   };
   return table;
 }
@@ -402,9 +407,10 @@ Params parse_params(const char *text, const Params &base) {
     }
   }
   if (p.algo == "tdcm" && !p.train_encoder) {
-    const char *trains = p.contrastive > 0.0     ? "contrastive"
-                         : p.pretrain_epochs > 0 ? "pretrain_epochs"
-                                                 : nullptr;
+    const char *trains = p.contrastive > 0.0      ? "contrastive"
+                         : p.pretrain_epochs > 0  ? "pretrain_epochs"
+                         : p.reconstruction > 0.0 ? "reconstruction"
+                                                  : nullptr;
     if (trains != nullptr) {
       fail(TDCM_ERR_BAD_PARAMETER, std::string("parameter '") + trains +
                                        "': trains the encoder, so it needs train_encoder=true");

@@ -54,6 +54,7 @@ struct Params {
   double contrastive_tau = 0.5;
   int64_t pretrain_epochs = 0;  // autoencoder warm start before the clustering epochs
   double separation = 0.0;      // weight of the centroid-overlap term
+  double reconstruction = 0.0;  // weight of the reconstruction error in the clustering epochs
 };
 
 // The shape of image rows; c == 0 when input_shape=none.
@@ -90,7 +91,7 @@ const std::vector<ParamSpec> &param_table();
 // Error(TDCM_ERR_UNKNOWN_PARAMETER) naming an unknown key and Error(TDCM_ERR_BAD_PARAMETER) naming
 // the key of a malformed or out-of-range value, and on cross-key conflicts (embed_dim < k;
 // encoder=lenet without an input_shape of sides >= kLenetMinSide; a geometric augmentation
-// without input_shape; contrastive or pretrain_epochs with train_encoder=false).
+// without input_shape; contrastive, pretrain_epochs or reconstruction with train_encoder=false).
 Params parse_params(const char *text, const Params &base = Params{});
 
 // Every key in table order, "key=value ...", values in a form parse_params reads back.

@@ -278,12 +278,12 @@ torch::optim::Adam adam(const std::vector<at::Tensor> &parameters, double lr, do
   return torch::optim::Adam(parameters, torch::optim::AdamOptions(lr).weight_decay(weight_decay));
 }
 
-// The autoencoder warm start: epochs 1..pretrain_epochs of the fit.
-void pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
-              const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress,
-              Clock::time_point start) {
+// The autoencoder warm start: epochs 1..pretrain_epochs of the fit. Returns the decoder.
+Layers pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
+                const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress,
+                Clock::time_point start) {
   const Augment aug = augment_of(params);
-  const Layers decoder = init_decoder(params, x.size(1), gen).to(x.device());
+  Layers decoder = init_decoder(params, x.size(1), gen).to(x.device());
   std::vector<at::Tensor> parameters = net.encoder.tensors();
   for (const at::Tensor &t : decoder.tensors()) parameters.push_back(t);
   parameters = with_grad(parameters);
@@ -305,6 +305,7 @@ void pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
            start);
   }
   without_grad(parameters);
+  return decoder;
 }
 
 LossTerms mean_terms(const LossTerms &a, const LossTerms &b) {
@@ -331,7 +332,13 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen,
                const ProgressFn &progress) {
   const auto start = Clock::now();
-  if (params.pretrain_epochs > 0) pretrain(net, params, x, sets, gen, progress, start);
+  Layers decoder;
+  if (params.pretrain_epochs > 0) decoder = pretrain(net, params, x, sets, gen, progress, start);
+  // The decoder stays only for the reconstruction term (a fresh one without a warm start).
+  if (params.reconstruction <= 0.0) decoder = Layers{};
+  if (params.reconstruction > 0.0 && decoder.weight.empty()) {
+    decoder = init_decoder(params, x.size(1), gen).to(x.device());
+  }
   const Augment aug = augment_of(params);
   const bool contrast = params.contrastive > 0.0;
   Layers head;
@@ -345,7 +352,9 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
     parameters.insert(parameters.end(), net.a_q.begin(), net.a_q.end());
     parameters.insert(parameters.end(), net.a_k.begin(), net.a_k.end());
   }
-  for (const at::Tensor &t : head.tensors()) parameters.push_back(t);
+  for (const Layers *extra : {&head, &decoder}) {
+    for (const at::Tensor &t : extra->tensors()) parameters.push_back(t);
+  }
   parameters = with_grad(parameters);
   torch::optim::Adam optimizer = adam(parameters, params.lr, params.weight_decay);
   auto normalise = [&](const at::Tensor &z) {
@@ -358,25 +367,34 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
     std::vector<double> sums(4, 0.0);
     for (const at::Tensor &idx : batches) {
       const at::Tensor xb = x.index_select(0, idx);
+      // The first view (as augment_view), and without its noise, the reconstruction target.
+      const at::Tensor target = augment_geometry(xb, aug, gen);
+      const at::Tensor first = augment_noise(target, aug, gen);
       LossTerms loss;
       at::Tensor objective;
+      at::Tensor raw;  // the first view's embeddings
       if (!contrast) {
-        loss = batch_loss(net, normalise(net.encode(augment_view(xb, aug, gen))), params);
+        raw = net.encode(first);
+        loss = batch_loss(net, normalise(raw), params);
         objective = loss.total;
       } else {
         // Two views encoded together; the clustering terms are their mean.
         const int64_t m = xb.size(0);
-        const at::Tensor first = augment_view(xb, aug, gen);
         const at::Tensor second = augment_view(xb, aug, gen);
         const at::Tensor z = net.encode(at::cat({first, second}));
+        raw = z.narrow(0, 0, m);
         // The head sees what the blocks see: each view normalised over its batch
         // (raw embeddings may shrink until the head's biases drown them).
-        const at::Tensor z1 = normalise(z.narrow(0, 0, m));
+        const at::Tensor z1 = normalise(raw);
         const at::Tensor z2 = normalise(z.narrow(0, m, m));
         loss = mean_terms(batch_loss(net, z1, params), batch_loss(net, z2, params));
         objective =
             loss.total + params.contrastive * contrastive_loss(run_mlp(head, z1), run_mlp(head, z2),
                                                                params.contrastive_tau);
+      }
+      if (!decoder.weight.empty()) {
+        const at::Tensor rec = run_decoder(decoder, net.image, raw);
+        objective = objective + params.reconstruction * at::mse_loss(rec, target);
       }
       sums[0] += optimise(optimizer, objective, epoch);
       sums[1] += loss.clu.item<double>();

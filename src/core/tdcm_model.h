@@ -112,7 +112,9 @@ std::vector<at::Tensor> epoch_batches(const std::vector<at::Tensor> &sets, int64
 // batch is augmented (augment_view) by the aug_* parameters first. With
 // pretrain_epochs, the encoder is first trained as an autoencoder (progress:
 // loss = reconstruction MSE, the other terms 0); with contrastive > 0, two
-// views per batch and loss = clustering objective + contrastive x NT-Xent.
+// views per batch and loss = clustering objective + contrastive x NT-Xent;
+// with reconstruction > 0, + reconstruction x the first view's reconstruction
+// MSE through the warm start's decoder (IDEC-style).
 // Progress epochs run 1..pretrain_epochs + epochs.
 void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
                const std::vector<at::Tensor> &sets, at::Generator &gen, const ProgressFn &progress);

@@ -112,7 +112,7 @@ TEST(Augment, FitIsDeterministicBySeedAndAugmentationMatters) {
       "encoder=lenet input_shape=1x16x16 k=3 embed_dim=8 epochs=2 batch_size=30 device=cpu ";
   // With every training-time draw: the warm start's decoder, the projection
   // head, the two views and their augmentation.
-  const std::string extras = "pretrain_epochs=1 contrastive=1 separation=0.5 ";
+  const std::string extras = "pretrain_epochs=1 contrastive=1 separation=0.5 reconstruction=1 ";
   const std::string augmented =
       common + extras + "aug_crop=0.6 aug_shift=2 aug_flip=true aug_noise=0.1 ";
   TempDir dir;

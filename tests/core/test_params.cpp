@@ -121,6 +121,7 @@ const std::vector<KeyValue> &non_default_values() {
       {"contrastive_tau", "0.2", "0.2"},
       {"pretrain_epochs", "3", "3"},
       {"separation", "0.5", "0.5"},
+      {"reconstruction", "2", "2"},
   };
   return values;
 }
@@ -281,6 +282,7 @@ TEST(CoreParams, BadValuesNameTheirKey) {
       {"contrastive=1 train_encoder=false", "contrastive"},
       {"pretrain_epochs=1 train_encoder=false", "pretrain_epochs"},
       {"separation=-1", "separation"},
+      {"reconstruction=1 train_encoder=false", "reconstruction"},
   };
   for (const auto &[text, key] : cases) {
     SCOPED_TRACE(text);

@@ -179,3 +179,29 @@ TEST(Separation, AddsItsWeightedTermToTheObjective) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Reconstruction, KeepsTheWarmStartsDecoderInTheClusteringEpochs) {
+  const tdcm_test::Images im = tdcm_test::pattern_images(100, 28, 1);
+  const auto seen = fit_progress(
+      "encoder=lenet input_shape=1x28x28 k=3 embed_dim=8 pretrain_epochs=8 epochs=2 "
+      "reconstruction=5 batch_size=30 lr=0.003 seed=2 device=cpu",
+      im);
+  ASSERT_EQ(seen.size(), 10u);
+  const double first_warm = seen.front().loss;
+  const double last_warm = seen[7].loss;
+  for (size_t e = 8; e < 10; ++e) {
+    const tdcm_progress &p = seen[e];
+    EXPECT_NE(p.loss_clu, 0.0);
+    // beta = gamma = 1: what loss exceeds the three terms by is 5 x the reconstruction MSE.
+    const double mse = (p.loss - (p.loss_clu + p.loss_bal + p.loss_orth)) / 5.0;
+    RecordProperty("mse_epoch_" + std::to_string(e + 1), std::to_string(mse));
+    EXPECT_GT(mse, 0.0);
+    // The warm start's decoder goes on where it stopped, not from scratch.
+    EXPECT_LT(mse, 1.5 * last_warm) << "last warm-start epoch " << last_warm;
+    EXPECT_LT(mse, 0.8 * first_warm) << "first warm-start epoch " << first_warm;
+  }
+}
+
+}  // namespace
