@@ -13,6 +13,8 @@
 #include <system_error>
 #include <vector>
 
+#include "temp_dir.h"
+
 namespace tdcm_capi_test {
 
 struct Destroy {
@@ -128,27 +130,6 @@ inline bool contains(const std::string &text, const std::string &word) {
   return text.find(word) != std::string::npos;
 }
 
-// A fresh directory, removed with everything in it when the object dies.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = ::testing::TempDir() + "tdcm_capi_XXXXXX";
-    const char *made = mkdtemp(templ.data());
-    EXPECT_NE(made, nullptr) << templ;
-    path_ = made != nullptr ? made : templ;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-
-  const std::string &path() const { return path_; }
-  std::string file(const std::string &name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using tdcm_testing::TempDir;
 
 }  // namespace tdcm_capi_test

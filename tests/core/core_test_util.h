@@ -15,6 +15,7 @@
 #include "core/errors.h"
 #include "core/kmeans.h"
 #include "tdcm/tdcm.h"
+#include "temp_dir.h"
 
 namespace tdcm_test {
 
@@ -56,27 +57,6 @@ inline std::pair<tdcm_status, std::string> error_of(const std::function<void()> 
   return {TDCM_OK, ""};
 }
 
-// A fresh directory, removed with everything in it when the object dies.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = ::testing::TempDir() + "tdcm_test_XXXXXX";
-    const char *made = mkdtemp(templ.data());
-    EXPECT_NE(made, nullptr) << templ;
-    path_ = made != nullptr ? made : templ;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-
-  const std::string &path() const { return path_; }
-  std::string file(const std::string &name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using tdcm_testing::TempDir;
 
 }  // namespace tdcm_test
