@@ -14,6 +14,15 @@
 
 namespace {
 
+// A P1 source/target pair in D = 2.
+tdcm::data::DriftPair drift_pair(int64_t k, int64_t n_per_cluster, uint64_t seed) {
+  tdcm::data::DriftSpec spec;
+  spec.k = k;
+  spec.n_per_cluster = n_per_cluster;
+  spec.seed = seed;
+  return tdcm::data::make_drift_pair(spec);
+}
+
 TEST(Departures, PaperPresetRestoresThePaper) {
   const tdcm::Params p = tdcm::parse_params("k=3 preset=paper");
   EXPECT_EQ(p.encoder, "mlp");
@@ -30,11 +39,7 @@ TEST(Departures, PaperPresetRestoresThePaper) {
 }
 
 TEST(Departures, SaveLoadKeepsSourceCentroidsAndStatistics) {
-  tdcm::data::DriftSpec spec;
-  spec.k = 3;
-  spec.n_per_cluster = 100;
-  spec.seed = 3;
-  const auto pair = tdcm::data::make_drift_pair(spec);
+  const auto pair = drift_pair(3, 100, 3);
   const auto &s = pair.source;
   const auto &t = pair.target;
   tdcm::Model model(tdcm::parse_params("k=3 device=cpu threads=1"));
@@ -56,11 +61,7 @@ TEST(Departures, SaveLoadKeepsSourceCentroidsAndStatistics) {
 // Seedings compared on a subset of a large set, then iterated on all rows, find the
 // partition that comparing them on all rows finds.
 TEST(Departures, RestartsOnARowSubsetMatchAllRows) {
-  tdcm::data::DriftSpec spec;
-  spec.k = 5;
-  spec.n_per_cluster = 600;
-  spec.seed = 11;
-  const auto pair = tdcm::data::make_drift_pair(spec);
+  const auto pair = drift_pair(5, 600, 11);
   const auto &t = pair.target;
   auto labels_with = [&](const std::string &restart_rows) {
     tdcm::Model model(tdcm::parse_params(
