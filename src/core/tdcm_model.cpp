@@ -449,22 +449,16 @@ std::vector<double> clustering_costs(const TdcmNet &net, const BlockConfig &cfg,
   const int64_t n = z.size(0);
   const int64_t k = c.size(0) / groups;
   const int64_t step = grouped_chunk(chunk_rows, groups);
-  at::Tensor total = at::zeros({groups}, at::kDouble);
+  at::Tensor total = at::zeros({groups}, z.options().dtype(at::kDouble));
   for (int64_t s = 0; s < n; s += step) {
     const at::Tensor zc = z.narrow(0, s, std::min(step, n - s));
     // -score * tau = sigma(p'Mp).
     const at::Tensor cost = score_fast(zc, c, wq, wk, cfg).neg() * cfg.tau;
     const at::Tensor nearest = std::get<0>(cost.view({zc.size(0), groups, k}).min(2));
-    total.add_(nearest.to(at::kDouble).sum(0).cpu());
+    total.add_(nearest.to(at::kDouble).sum(0));
   }
-  total.div_(static_cast<double>(n));
+  total = total.div(static_cast<double>(n)).cpu();
   return std::vector<double>(total.data_ptr<double>(), total.data_ptr<double>() + groups);
-}
-
-Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blocks,
-                         const at::Tensor &z, int64_t k, int64_t chunk_rows) {
-  return adapt_from(net, cfg, blocks, blocks, z, initial_centroids(k, z.size(1), z.options()),
-                    chunk_rows);
 }
 
 Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t trained_blocks,

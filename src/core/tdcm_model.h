@@ -125,10 +125,7 @@ struct Adaptation {
   at::Tensor centroids;   // C(L): the adapted centroids
 };
 
-Adaptation adapt_chunked(const TdcmNet &net, const BlockConfig &cfg, int64_t blocks,
-                         const at::Tensor &z, int64_t k, int64_t chunk_rows);
-
-// The same from centroids `init`, running `steps` blocks; block l uses the
+// From centroids `init` (I[:k] in the paper), running `steps` blocks; block l uses the
 // weights of block min(l, trained_blocks - 1), so steps beyond the trained
 // blocks repeat the last one. With `groups` > 1, `init` holds that many
 // independent sets of k = rows/groups centroids, one after the other, and each

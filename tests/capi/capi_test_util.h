@@ -75,20 +75,24 @@ struct Output {
   }
 };
 
-inline Output assign(tdcm_model *m, const float *x, int64_t n, int64_t d) {
+// Labels and probabilities from tdcm_assign or tdcm_predict, outputs pre-filled
+// with values the library never writes.
+using LabelFn = tdcm_status (*)(tdcm_model *, const float *, int64_t, int64_t, int32_t *, float *);
+
+inline Output label_with(LabelFn fn, tdcm_model *m, const float *x, int64_t n, int64_t d) {
   Output o;
   o.labels.assign(static_cast<size_t>(n), -1);
   o.probs.assign(static_cast<size_t>(n * get_k(m)), -1.0f);
-  o.status = tdcm_assign(m, x, n, d, o.labels.data(), o.probs.data());
+  o.status = fn(m, x, n, d, o.labels.data(), o.probs.data());
   return o;
 }
 
+inline Output assign(tdcm_model *m, const float *x, int64_t n, int64_t d) {
+  return label_with(tdcm_assign, m, x, n, d);
+}
+
 inline Output predict(tdcm_model *m, const float *x, int64_t n, int64_t d) {
-  Output o;
-  o.labels.assign(static_cast<size_t>(n), -1);
-  o.probs.assign(static_cast<size_t>(n * get_k(m)), -1.0f);
-  o.status = tdcm_predict(m, x, n, d, o.labels.data(), o.probs.data());
-  return o;
+  return label_with(tdcm_predict, m, x, n, d);
 }
 
 // Largest minus second-largest probability of row i.

@@ -201,8 +201,9 @@ TEST(CoreBlockMath, ChunkedInferenceEqualsOneShot) {
   const int64_t n = 53;
   const at::Tensor z = randn({n, 5}, gen);
 
-  const tdcm::Adaptation whole = tdcm::adapt_chunked(net, cfg, 3, z, 3, n);
-  const tdcm::Adaptation chunked = tdcm::adapt_chunked(net, cfg, 3, z, 3, 7);
+  const at::Tensor start = tdcm::initial_centroids(3, 5, z.options());
+  const tdcm::Adaptation whole = tdcm::adapt_from(net, cfg, 3, 3, z, start, n);
+  const tdcm::Adaptation chunked = tdcm::adapt_from(net, cfg, 3, 3, z, start, 7);
   EXPECT_TRUE(at::allclose(whole.last_input, chunked.last_input, 1e-5, 1e-5));
   EXPECT_TRUE(at::allclose(whole.centroids, chunked.centroids, 1e-5, 1e-5));
   // The blocks did move the centroids away from I[:K].
@@ -283,7 +284,8 @@ TEST(CoreBlockMath, LabelProbabilitiesAreDistributions) {
   const BlockConfig cfg = tdcm::block_config(params);
   const int64_t n = 41;
   const at::Tensor z = randn({n, 6}, gen) * 2.0;
-  const tdcm::Adaptation a = tdcm::adapt_chunked(net, cfg, 2, z, 4, 5);
+  const tdcm::Adaptation a =
+      tdcm::adapt_from(net, cfg, 2, 2, z, tdcm::initial_centroids(4, 6, z.options()), 5);
   std::vector<int32_t> labels(n, -1);
   std::vector<float> probs(n * 4, -1.0f);
   tdcm::label_chunked(net, cfg, 1, z, a.last_input, 5, labels.data(), probs.data());
