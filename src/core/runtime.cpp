@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 
 #include <cstring>
 #include <thread>
@@ -36,6 +37,35 @@ std::string device_name(const c10::Device &device) {
   return "cuda:" + std::to_string(device.has_index() ? device.index() : 0);
 }
 
+namespace {
+
+// OpenBLAS's own thread count, when the libblas.so.3 that LibTorch calls is
+// OpenBLAS: looked up at run time, so any BLAS (or none) still works.
+struct OpenBlasThreads {
+  void (*set)(int) = nullptr;
+  int (*get)() = nullptr;
+};
+
+void *find_symbol(const char *name) {
+  if (void *sym = dlsym(RTLD_DEFAULT, name)) return sym;
+  // Loaded with RTLD_LOCAL (e.g. a host that dlopens libtdcm): ask the BLAS itself.
+  static void *const blas = dlopen("libblas.so.3", RTLD_NOW | RTLD_NOLOAD);
+  return blas != nullptr ? dlsym(blas, name) : nullptr;
+}
+
+const OpenBlasThreads &openblas_threads() {
+  static const OpenBlasThreads fns = [] {
+    OpenBlasThreads f;
+    f.set = reinterpret_cast<void (*)(int)>(find_symbol("openblas_set_num_threads"));
+    f.get = reinterpret_cast<int (*)()>(find_symbol("openblas_get_num_threads"));
+    if (f.set == nullptr || f.get == nullptr) f = OpenBlasThreads{};
+    return f;
+  }();
+  return fns;
+}
+
+}  // namespace
+
 void apply_threads(int64_t threads, Work work) {
   int want = static_cast<int>(threads);
   if (want <= 0 && work == Work::Training) want = 1;
@@ -44,6 +74,10 @@ void apply_threads(int64_t threads, Work work) {
     if (want <= 0) want = 1;
   }
   if (at::get_num_threads() != want) at::set_num_threads(want);
+  // LibTorch's thread count does not reach a system OpenBLAS, whose pool otherwise
+  // spins on every core: threads=1 used twice the CPU time of its wall time on 2 cores.
+  const OpenBlasThreads &openblas = openblas_threads();
+  if (openblas.set != nullptr && openblas.get() != want) openblas.set(want);
 }
 
 void copy_to_buffer(const at::Tensor &src, void *dst) {
