@@ -5,10 +5,16 @@
 #include "core/errors.h"
 
 namespace tdcm {
-namespace {
 
-// Mean per-feature variance of the set, the scale of scikit-learn's tolerance.
-double mean_variance(const RowSource &rows) {
+RowSource tensor_rows(const at::Tensor &x, int64_t chunk_rows) {
+  RowSource rows;
+  rows.rows = x.size(0);
+  rows.chunk_rows = chunk_rows;
+  rows.chunk = [x](int64_t start, int64_t len) { return x.narrow(0, start, len); };
+  return rows;
+}
+
+double mean_feature_variance(const RowSource &rows) {
   at::Tensor sum, sum_sq;
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s)).to(at::kDouble);
@@ -18,6 +24,8 @@ double mean_variance(const RowSource &rows) {
   const double n = static_cast<double>(rows.rows);
   return (sum_sq / n - (sum / n).pow(2)).mean().item<double>();
 }
+
+namespace {
 
 // Index of the row where the cumulative weight first reaches `target`.
 int64_t weighted_pick(const at::Tensor &weights, double target) {
@@ -92,7 +100,7 @@ at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen
 KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_iter, double tol) {
   const int64_t n = rows.rows;
   const int64_t k = init.size(0);
-  const double threshold = tol * mean_variance(rows);
+  const double threshold = tol * mean_feature_variance(rows);
   KMeansResult r;
   r.centroids = init.clone();
   for (int64_t it = 1; it <= max_iter; ++it) {

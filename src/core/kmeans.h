@@ -17,6 +17,9 @@ struct RowSource {
   std::function<at::Tensor(int64_t start, int64_t len)> chunk;
 };
 
+// The rows of a tensor already in memory, as chunks.
+RowSource tensor_rows(const at::Tensor &x, int64_t chunk_rows);
+
 struct KMeansOptions {
   int64_t k = 5;
   int64_t n_init = 10;
@@ -29,6 +32,10 @@ struct KMeansResult {
   double inertia = 0.0;  // sum of squared distances to the nearest centroid
   int64_t iterations = 0;
 };
+
+// Mean per-feature variance of the set: the scale of the convergence tolerance
+// (scikit-learn's), for Lloyd's iterations and for TDCM's inference blocks.
+double mean_feature_variance(const RowSource &rows);
 
 // Greedy k-means++ seeding (2 + log k candidates per step), as scikit-learn does.
 at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen);

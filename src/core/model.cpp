@@ -110,12 +110,15 @@ int64_t Model::label_block() const { return std::min(infer_steps(), params_.bloc
 
 Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seeding) const {
   const BlockConfig cfg = infer_config();
-  const int64_t steps = infer_steps();
+  const RowSource all_rows = tensor_rows(z, params_.chunk_rows);
+  // The blocks stop as Lloyd's iterations do: tol scaled by the embedding's variance.
+  const BlockSchedule schedule{params_.blocks, infer_steps(),
+                               params_.tol * mean_feature_variance(all_rows)};
   std::string mode = params_.init;
   if (mode == "auto") mode = state.source_centroids.defined() ? "source" : "kmeans++";
   if (force_seeding) mode = "kmeans++";
   if (mode == "identity") {
-    return adapt_from(state.net, cfg, params_.blocks, steps, z,
+    return adapt_from(state.net, cfg, schedule, z,
                       initial_centroids(params_.k, z.size(1), z.options()), params_.chunk_rows);
   }
   if (mode == "source") {
@@ -123,8 +126,7 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
       fail(TDCM_ERR_INVALID_ARGUMENT,
            "init=source: the model has no source centroids (fitted on a collection of sets)");
     }
-    return adapt_from(state.net, cfg, params_.blocks, steps, z, state.source_centroids,
-                      params_.chunk_rows);
+    return adapt_from(state.net, cfg, schedule, z, state.source_centroids, params_.chunk_rows);
   }
   // k-means++ seeding on the set's embeddings, deterministic through the seed.
   if (z.size(0) < params_.k) {
@@ -142,16 +144,13 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
                 0,
                 at::randperm(n, gen, at::kLong).narrow(0, 0, params_.restart_rows).to(z.device()))
           : z;
-  RowSource rows;
-  rows.rows = zs.size(0);
-  rows.chunk_rows = params_.chunk_rows;
-  rows.chunk = [&zs](int64_t start, int64_t len) { return zs.narrow(0, start, len); };
+  const RowSource rows = subset ? tensor_rows(zs, params_.chunk_rows) : all_rows;
   // All seedings are iterated together, in one pass over the rows per block.
   const int64_t starts = params_.infer_restarts;
   std::vector<at::Tensor> seeds;
   for (int64_t r = 0; r < starts; ++r) seeds.push_back(kmeans_plus_plus(rows, params_.k, gen));
-  const Adaptation all = adapt_from(state.net, cfg, params_.blocks, steps, zs, at::cat(seeds),
-                                    params_.chunk_rows, starts);
+  const Adaptation all =
+      adapt_from(state.net, cfg, schedule, zs, at::cat(seeds), params_.chunk_rows, starts);
   const std::vector<double> costs = clustering_costs(state.net, cfg, label_block(), zs,
                                                      all.centroids, params_.chunk_rows, starts);
   const int64_t best = std::min_element(costs.begin(), costs.end()) - costs.begin();
@@ -159,7 +158,7 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
   chosen.last_input = all.last_input.narrow(0, best * params_.k, params_.k).contiguous();
   chosen.centroids = all.centroids.narrow(0, best * params_.k, params_.k).contiguous();
   if (!subset) return chosen;
-  return adapt_from(state.net, cfg, params_.blocks, steps, z, chosen.centroids, params_.chunk_rows);
+  return adapt_from(state.net, cfg, schedule, z, chosen.centroids, params_.chunk_rows);
 }
 
 void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,

@@ -189,7 +189,7 @@ const std::vector<Entry> &entries() {
         "CPU threads (0 = auto: training on 1, inference and k-means on all cores)"},
        TDCM_INT(threads, 0, 1024)},
       {{"chunk_rows", "int", "65536", "[1, 2147483647]",
-        "rows per chunk at inference (bounds memory; result is the same)"},
+        "rows per chunk at inference (bounds memory; the result is the same up to rounding)"},
        TDCM_INT(chunk_rows, 1, kMaxInt)},
       {{"standardize", "bool", "false", "true|false",
         "scale input columns by the source's mean and std (stored in the model)"},
@@ -199,7 +199,9 @@ const std::vector<Entry> &entries() {
       {{"max_iter", "int", "300", "[1, 1000000]", "k-means: Lloyd iterations per restart"},
        TDCM_INT(max_iter, 1, 1000000)},
       {{"tol", "float", "0.0001", "[0, 1]",
-        "k-means: stop when the centroid shift <= tol x mean feature variance"},
+        "stop iterating when the squared centroid shift <= tol x mean feature variance: "
+        "k-means' Lloyd steps, and TDCM's inference blocks past the trained ones (each start "
+        "on its own, in the embedding; 0 = only at an exact fixed point)"},
        TDCM_REAL(tol, 0.0, false, 1.0)},
       // Departures from the paper; preset=paper restores model.md exactly.
       {{"encoder", "enum", "linear", "mlp|linear|lenet",

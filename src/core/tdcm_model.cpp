@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 #include "core/augment.h"
 #include "core/errors.h"
@@ -461,34 +463,75 @@ std::vector<double> clustering_costs(const TdcmNet &net, const BlockConfig &cfg,
   return std::vector<double>(total.data_ptr<double>(), total.data_ptr<double>() + groups);
 }
 
-Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t trained_blocks,
-                      int64_t steps, const at::Tensor &z, const at::Tensor &init,
-                      int64_t chunk_rows, int64_t groups) {
+namespace {
+
+// One block on `groups` independent sets of centroids c (groups * k rows): the
+// sums of delta_ij z_i and delta_ij over all chunks, the same update as one shot.
+at::Tensor block_update(const TdcmNet &net, const BlockConfig &cfg, int64_t block,
+                        const at::Tensor &z, const at::Tensor &c, int64_t chunk_rows,
+                        int64_t groups) {
   const int64_t n = z.size(0);
-  const int64_t total_k = init.size(0);
+  const int64_t total_k = c.size(0);
   const int64_t k = total_k / groups;
   const int64_t step = grouped_chunk(chunk_rows, groups);
-  Adaptation out;
-  at::Tensor c = init;
-  for (int64_t l = 0; l < steps; ++l) {
-    const int64_t w = std::min(l, trained_blocks - 1);
-    const at::Tensor wq = net.wq(w, cfg);
-    const at::Tensor wk = net.wk(w, cfg);
-    // Sums of delta_ij z_i and delta_ij over all chunks: the same update as one shot.
-    at::Tensor weighted = at::zeros_like(c);
-    at::Tensor mass = at::zeros({total_k}, z.options());
-    for (int64_t s = 0; s < n; s += step) {
-      const int64_t len = std::min(step, n - s);
-      const at::Tensor zc = z.narrow(0, s, len);
-      const at::Tensor score = score_fast(zc, c, wq, wk, cfg).view({len, groups, k});
-      const at::Tensor delta = at::softmax(score / cfg.tau, 2).view({len, total_k});
-      weighted.add_(delta.t().mm(zc));
-      mass.add_(delta.sum(0));
-    }
-    out.last_input = c;
-    c = weighted / (mass.unsqueeze(1) + kCentroidEps);
+  const at::Tensor wq = net.wq(block, cfg);
+  const at::Tensor wk = net.wk(block, cfg);
+  at::Tensor weighted = at::zeros_like(c);
+  at::Tensor mass = at::zeros({total_k}, z.options());
+  for (int64_t s = 0; s < n; s += step) {
+    const int64_t len = std::min(step, n - s);
+    const at::Tensor zc = z.narrow(0, s, len);
+    const at::Tensor score = score_fast(zc, c, wq, wk, cfg).view({len, groups, k});
+    const at::Tensor delta = at::softmax(score / cfg.tau, 2).view({len, total_k});
+    weighted.add_(delta.t().mm(zc));
+    mass.add_(delta.sum(0));
   }
-  out.centroids = c;
+  return weighted / (mass.unsqueeze(1) + kCentroidEps);
+}
+
+}  // namespace
+
+Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, const BlockSchedule &schedule,
+                      const at::Tensor &z, const at::Tensor &init, int64_t chunk_rows,
+                      int64_t groups) {
+  const int64_t k = init.size(0) / groups;
+  const int64_t dim = init.size(1);
+  // Per start: its centroids now, and before the last block that moved them.
+  at::Tensor c = init.reshape({groups, k, dim}).clone();
+  at::Tensor last = c;
+  std::vector<int64_t> running(static_cast<size_t>(groups));
+  std::iota(running.begin(), running.end(), 0);
+  Adaptation out;
+  for (int64_t l = 0; l < schedule.steps && !running.empty(); ++l) {
+    const int64_t g = static_cast<int64_t>(running.size());
+    const bool all = g == groups;
+    const at::Tensor which = all ? at::Tensor() : at::tensor(running, at::kLong).to(c.device());
+    const at::Tensor before = all ? c : c.index_select(0, which);
+    const at::Tensor after = block_update(net, cfg, std::min(l, schedule.trained - 1), z,
+                                          before.view({g * k, dim}), chunk_rows, g)
+                                 .view({g, k, dim});
+    out.steps_run = l + 1;
+    // Every further step would repeat this block's weights: a converged start is done.
+    if (l + 1 >= schedule.trained) {
+      const at::Tensor shift =
+          (after - before).pow(2).sum({1, 2}).to(at::kDouble).cpu().contiguous();
+      const double *shifts = shift.data_ptr<double>();
+      std::vector<int64_t> still;
+      for (int64_t i = 0; i < g; ++i) {
+        if (shifts[i] > schedule.stop_shift) still.push_back(running[static_cast<size_t>(i)]);
+      }
+      running = std::move(still);
+    }
+    if (all) {
+      last = c;
+      c = after;
+    } else {
+      last.index_copy_(0, which, before);
+      c.index_copy_(0, which, after);
+    }
+  }
+  out.last_input = last.view({groups * k, dim});
+  out.centroids = c.view({groups * k, dim});
   return out;
 }
 

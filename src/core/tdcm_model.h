@@ -123,17 +123,28 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
 struct Adaptation {
   at::Tensor last_input;  // C(L-1): the centroids the last block assigns against
   at::Tensor centroids;   // C(L): the adapted centroids
+  int64_t steps_run = 0;  // blocks actually run (fewer than asked when they converged)
 };
 
-// From centroids `init` (I[:k] in the paper), running `steps` blocks; block l uses the
-// weights of block min(l, trained_blocks - 1), so steps beyond the trained
-// blocks repeat the last one. With `groups` > 1, `init` holds that many
-// independent sets of k = rows/groups centroids, one after the other, and each
-// row's assignment is a softmax within each set: several starts iterated in one
-// pass over the rows, exactly as if each ran alone.
-Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, int64_t trained_blocks,
-                      int64_t steps, const at::Tensor &z, const at::Tensor &init,
-                      int64_t chunk_rows, int64_t groups = 1);
+// The blocks adapt_from runs: block l uses the weights of block min(l, trained - 1),
+// so steps beyond the trained blocks repeat the last one. Once past them, a start
+// stops when its centroids moved by no more than `stop_shift` (squared shift summed
+// over its centroids), as Lloyd's iterations stop; 0 stops only at an exact fixed
+// point, where further steps would change nothing.
+struct BlockSchedule {
+  int64_t trained = 1;
+  int64_t steps = 1;
+  double stop_shift = 0.0;
+};
+
+// From centroids `init` (I[:k] in the paper), running the blocks of `schedule`.
+// With `groups` > 1, `init` holds that many independent sets of k = rows/groups
+// centroids, one after the other, and each row's assignment is a softmax within
+// each set: several starts iterated in one pass over the rows, exactly as if each
+// ran alone (each stops on its own; steps_run is the longest run).
+Adaptation adapt_from(const TdcmNet &net, const BlockConfig &cfg, const BlockSchedule &schedule,
+                      const at::Tensor &z, const at::Tensor &init, int64_t chunk_rows,
+                      int64_t groups = 1);
 
 // Mean over rows of min_j sigma(p'Mp), p = z_i - c_j, with block `block`'s
 // metric: the hard clustering cost of centroids c on z, chunk by chunk; one

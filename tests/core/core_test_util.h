@@ -37,15 +37,6 @@ inline double max_abs(const at::Tensor &a) {
   return a.numel() == 0 ? 0.0 : a.to(at::kDouble).abs().max().item<double>();
 }
 
-// A RowSource over an in-memory tensor.
-inline tdcm::RowSource rows_of(const at::Tensor &x, int64_t chunk_rows) {
-  tdcm::RowSource rows;
-  rows.rows = x.size(0);
-  rows.chunk_rows = chunk_rows;
-  rows.chunk = [x](int64_t start, int64_t len) { return x.narrow(0, start, len); };
-  return rows;
-}
-
 // The status and message of the tdcm::Error that `fn` throws; TDCM_OK and ""
 // when it throws none.
 inline std::pair<tdcm_status, std::string> error_of(const std::function<void()> &fn) {

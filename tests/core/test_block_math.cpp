@@ -76,7 +76,7 @@ TEST(CoreBlockMath, Theorem42BlockIsOneLloydStep) {
   ASSERT_GT(assignment_margin(z, start), 0.05);
   const at::Tensor expected = lloyd_step(z, start);
   // The library's own Lloyd iteration, one step, agrees with the hand one.
-  const at::Tensor library = tdcm::lloyd(tdcm_test::rows_of(z, 50), start, 1, 0.0).centroids;
+  const at::Tensor library = tdcm::lloyd(tdcm::tensor_rows(z, 50), start, 1, 0.0).centroids;
   EXPECT_LT(max_abs_diff(library, expected), 1e-10);
 
   for (const bool leaky : {false, true}) {
@@ -183,27 +183,32 @@ TEST(CoreBlockMath, ScoreMatchesDefinitionOnOneRow) {
   EXPECT_NEAR(relu[0][0].item<double>(), 0.0, 1e-12);
 }
 
-tdcm::TdcmNet perturbed_net(const tdcm::Params &params, at::Generator &gen) {
+// Blocks of the given parameters with randomly perturbed metrics (W_Q != W_K != I).
+struct PerturbedBlocks {
+  tdcm::TdcmNet net;
+  BlockConfig cfg;
+};
+
+PerturbedBlocks perturbed_blocks(const char *text, at::Generator &gen) {
+  const tdcm::Params params = tdcm::parse_params(text);
   tdcm::TdcmNet net = tdcm::init_net(params, 3, gen);
   for (auto *list : {&net.a_q, &net.a_k}) {
     for (at::Tensor &a : *list) a = a + 0.3 * randn(a.sizes(), gen);
   }
-  return net;
+  return {net, tdcm::block_config(params)};
 }
 
 // (d) Chunked adaptation and labelling equal the one-shot computation.
 TEST(CoreBlockMath, ChunkedInferenceEqualsOneShot) {
-  const tdcm::Params params =
-      tdcm::parse_params("k=3 embed_dim=5 hidden=8 blocks=3 share_blocks=false tau=0.5");
   at::Generator gen = generator(11);
-  const tdcm::TdcmNet net = perturbed_net(params, gen);
-  const BlockConfig cfg = tdcm::block_config(params);
+  const auto [net, cfg] =
+      perturbed_blocks("k=3 embed_dim=5 hidden=8 blocks=3 share_blocks=false tau=0.5", gen);
   const int64_t n = 53;
   const at::Tensor z = randn({n, 5}, gen);
 
   const at::Tensor start = tdcm::initial_centroids(3, 5, z.options());
-  const tdcm::Adaptation whole = tdcm::adapt_from(net, cfg, 3, 3, z, start, n);
-  const tdcm::Adaptation chunked = tdcm::adapt_from(net, cfg, 3, 3, z, start, 7);
+  const tdcm::Adaptation whole = tdcm::adapt_from(net, cfg, {3, 3}, z, start, n);
+  const tdcm::Adaptation chunked = tdcm::adapt_from(net, cfg, {3, 3}, z, start, 7);
   EXPECT_TRUE(at::allclose(whole.last_input, chunked.last_input, 1e-5, 1e-5));
   EXPECT_TRUE(at::allclose(whole.centroids, chunked.centroids, 1e-5, 1e-5));
   // The blocks did move the centroids away from I[:K].
@@ -248,24 +253,22 @@ TEST(CoreBlockMath, ChunkedInferenceEqualsOneShot) {
 // Several starts iterated together (groups) reach what each reaches alone, and
 // their costs are each one's own cost.
 TEST(CoreBlockMath, GroupedStartsEqualSeparateRuns) {
-  const tdcm::Params params =
-      tdcm::parse_params("k=3 embed_dim=5 hidden=8 blocks=3 share_blocks=false tau=0.5");
   at::Generator gen = generator(12);
-  const tdcm::TdcmNet net = perturbed_net(params, gen);
-  const BlockConfig cfg = tdcm::block_config(params);
+  const auto [net, cfg] =
+      perturbed_blocks("k=3 embed_dim=5 hidden=8 blocks=3 share_blocks=false tau=0.5", gen);
   const int64_t n = 61;
   const at::Tensor z = randn({n, 5}, gen);
   const std::vector<at::Tensor> starts = {randn({3, 5}, gen), randn({3, 5}, gen),
                                           randn({3, 5}, gen)};
   // 5 steps on 3 trained blocks (the last repeats), chunks of 8 rows (2 per group).
   const tdcm::Adaptation grouped =
-      tdcm::adapt_from(net, cfg, 3, 5, z, at::cat(starts), 8, /*groups=*/3);
+      tdcm::adapt_from(net, cfg, {3, 5}, z, at::cat(starts), 8, /*groups=*/3);
   const std::vector<double> costs =
       tdcm::clustering_costs(net, cfg, 2, z, grouped.centroids, 8, /*groups=*/3);
   ASSERT_EQ(costs.size(), 3u);
   for (int64_t g = 0; g < 3; ++g) {
     SCOPED_TRACE(g);
-    const tdcm::Adaptation alone = tdcm::adapt_from(net, cfg, 3, 5, z, starts[g], n);
+    const tdcm::Adaptation alone = tdcm::adapt_from(net, cfg, {3, 5}, z, starts[g], n);
     EXPECT_TRUE(at::allclose(grouped.centroids.narrow(0, 3 * g, 3), alone.centroids, 1e-5, 1e-5));
     EXPECT_TRUE(at::allclose(grouped.last_input.narrow(0, 3 * g, 3), alone.last_input, 1e-5, 1e-5));
     const double cost = tdcm::clustering_costs(net, cfg, 2, z, alone.centroids, n)[0];
@@ -276,16 +279,54 @@ TEST(CoreBlockMath, GroupedStartsEqualSeparateRuns) {
             1e-3);
 }
 
+// Past the trained blocks, the iteration stops once the centroids stop moving, as
+// Lloyd's does, and lands where the full run lands; it never stops inside the
+// trained blocks, and each of several starts stops on its own.
+TEST(CoreBlockMath, BlocksStopWhenTheCentroidsConverge) {
+  at::Generator gen = generator(13);
+  const auto [net, cfg] =
+      perturbed_blocks("k=3 embed_dim=4 hidden=8 blocks=3 share_blocks=false tau=1", gen);
+  const at::Tensor z = blobs(gen).to(at::kFloat);
+  const std::vector<at::Tensor> starts = {z.index_select(0, at::tensor({0L, 60L, 120L})),
+                                          z.index_select(0, at::tensor({1L, 2L, 3L}))};
+  const int64_t steps = 60;
+
+  const tdcm::Adaptation full = tdcm::adapt_from(net, cfg, {3, steps}, z, starts[1], 64);
+  const tdcm::Adaptation early = tdcm::adapt_from(net, cfg, {3, steps, 1e-8}, z, starts[1], 64);
+  EXPECT_GT(early.steps_run, 3);
+  EXPECT_LT(early.steps_run, steps / 2);
+  EXPECT_LT(early.steps_run, full.steps_run);
+  EXPECT_LT(max_abs_diff(early.centroids, full.centroids), 1e-3);
+  EXPECT_LT(max_abs_diff(early.last_input, early.centroids), 1e-4);
+
+  // Any shift passes a huge threshold: the run still goes through every trained block.
+  EXPECT_EQ(tdcm::adapt_from(net, cfg, {3, steps, 1e9}, z, starts[1], 64).steps_run, 3);
+  EXPECT_EQ(tdcm::adapt_from(net, cfg, {3, 2, 1e9}, z, starts[1], 64).steps_run, 2);
+
+  // Several starts together: each stops on its own step, as if it ran alone.
+  const tdcm::Adaptation grouped =
+      tdcm::adapt_from(net, cfg, {3, steps, 1e-8}, z, at::cat(starts), 64, /*groups=*/2);
+  std::vector<int64_t> steps_alone;
+  for (size_t g = 0; g < starts.size(); ++g) {
+    SCOPED_TRACE(g);
+    const tdcm::Adaptation alone = tdcm::adapt_from(net, cfg, {3, steps, 1e-8}, z, starts[g], 64);
+    steps_alone.push_back(alone.steps_run);
+    const int64_t row = 3 * static_cast<int64_t>(g);
+    EXPECT_TRUE(at::allclose(grouped.centroids.narrow(0, row, 3), alone.centroids, 1e-5, 1e-5));
+    EXPECT_TRUE(at::allclose(grouped.last_input.narrow(0, row, 3), alone.last_input, 1e-5, 1e-5));
+  }
+  EXPECT_NE(steps_alone[0], steps_alone[1]);
+  EXPECT_EQ(grouped.steps_run, std::max(steps_alone[0], steps_alone[1]));
+}
+
 // (e) Probabilities are distributions and labels their argmax.
 TEST(CoreBlockMath, LabelProbabilitiesAreDistributions) {
-  const tdcm::Params params = tdcm::parse_params("k=4 embed_dim=6 hidden=8 blocks=2 tau=0.8");
   at::Generator gen = generator(12);
-  const tdcm::TdcmNet net = perturbed_net(params, gen);
-  const BlockConfig cfg = tdcm::block_config(params);
+  const auto [net, cfg] = perturbed_blocks("k=4 embed_dim=6 hidden=8 blocks=2 tau=0.8", gen);
   const int64_t n = 41;
   const at::Tensor z = randn({n, 6}, gen) * 2.0;
   const tdcm::Adaptation a =
-      tdcm::adapt_from(net, cfg, 2, 2, z, tdcm::initial_centroids(4, 6, z.options()), 5);
+      tdcm::adapt_from(net, cfg, {2, 2}, z, tdcm::initial_centroids(4, 6, z.options()), 5);
   std::vector<int32_t> labels(n, -1);
   std::vector<float> probs(n * 4, -1.0f);
   tdcm::label_chunked(net, cfg, 1, z, a.last_input, 5, labels.data(), probs.data());

@@ -14,7 +14,6 @@ namespace {
 using tdcm_test::generator;
 using tdcm_test::max_abs_diff;
 using tdcm_test::randn;
-using tdcm_test::rows_of;
 
 struct Blobs {
   at::Tensor x;      // n x d float, shuffled
@@ -58,7 +57,7 @@ TEST(CoreKMeans, RecoversSeparatedBlobs) {
   options.k = 4;
   options.n_init = 3;
   // Chunks of 64 rows: the reductions over chunks must add up.
-  const tdcm::KMeansResult r = tdcm::kmeans_fit(rows_of(b.x, 64), options, gen);
+  const tdcm::KMeansResult r = tdcm::kmeans_fit(tdcm::tensor_rows(b.x, 64), options, gen);
   ASSERT_EQ(r.centroids.sizes(), (std::vector<int64_t>{4, 3}));
   const std::vector<int32_t> truth = as_labels(b.truth);
   const std::vector<int32_t> pred = nearest_labels(b.x, r.centroids);
@@ -78,7 +77,7 @@ TEST(CoreKMeans, RecoversSeparatedBlobs) {
 TEST(CoreKMeans, LloydFromTrueMeansIsAFixedPoint) {
   const Blobs b = make_blobs(4);
   for (const int64_t chunk : {300, 7}) {
-    const tdcm::KMeansResult r = tdcm::lloyd(rows_of(b.x, chunk), b.means, 100, 1e-4);
+    const tdcm::KMeansResult r = tdcm::lloyd(tdcm::tensor_rows(b.x, chunk), b.means, 100, 1e-4);
     EXPECT_LT(max_abs_diff(r.centroids, b.means), 1e-5) << "chunk " << chunk;
     EXPECT_EQ(r.iterations, 1);
   }
@@ -87,11 +86,11 @@ TEST(CoreKMeans, LloydFromTrueMeansIsAFixedPoint) {
 TEST(CoreKMeans, LloydConvergesFromPerturbedMeans) {
   const Blobs b = make_blobs(5);
   const at::Tensor start = b.means + 2.0;
-  const tdcm::KMeansResult r = tdcm::lloyd(rows_of(b.x, 50), start, 100, 0.0);
+  const tdcm::KMeansResult r = tdcm::lloyd(tdcm::tensor_rows(b.x, 50), start, 100, 0.0);
   EXPECT_LT(max_abs_diff(r.centroids, b.means), 1e-4);
   EXPECT_GT(r.iterations, 1);
   // max_iter bounds the work, and the input is not modified.
-  const tdcm::KMeansResult one = tdcm::lloyd(rows_of(b.x, 50), start, 1, 0.0);
+  const tdcm::KMeansResult one = tdcm::lloyd(tdcm::tensor_rows(b.x, 50), start, 1, 0.0);
   EXPECT_EQ(one.iterations, 1);
   EXPECT_TRUE(at::equal(start, b.means + 2.0));
 }
@@ -101,7 +100,7 @@ TEST(CoreKMeans, LloydKeepsAnEmptyClustersCentroid) {
   at::Tensor start = b.means.clone();
   const at::Tensor far = at::full({3}, 1000.0f);
   start = at::cat({start, far.unsqueeze(0)});
-  const tdcm::KMeansResult r = tdcm::lloyd(rows_of(b.x, 300), start, 10, 1e-4);
+  const tdcm::KMeansResult r = tdcm::lloyd(tdcm::tensor_rows(b.x, 300), start, 10, 1e-4);
   EXPECT_TRUE(at::isfinite(r.centroids).all().item<bool>());
   EXPECT_TRUE(at::equal(r.centroids[4], far));
 }
@@ -133,7 +132,7 @@ TEST(CoreKMeans, DeterministicBySeed) {
   options.n_init = 2;
   auto fit = [&](uint64_t seed) {
     at::Generator gen = generator(seed);
-    return tdcm::kmeans_fit(rows_of(x, 64), options, gen);
+    return tdcm::kmeans_fit(tdcm::tensor_rows(x, 64), options, gen);
   };
   const tdcm::KMeansResult a = fit(1), b = fit(1);
   EXPECT_TRUE(at::equal(a.centroids, b.centroids));
@@ -141,9 +140,9 @@ TEST(CoreKMeans, DeterministicBySeed) {
   EXPECT_EQ(a.iterations, b.iterations);
 
   at::Generator g1 = generator(1), g2 = generator(1), g3 = generator(2);
-  const at::Tensor s1 = tdcm::kmeans_plus_plus(rows_of(x, 64), 5, g1);
-  const at::Tensor s2 = tdcm::kmeans_plus_plus(rows_of(x, 64), 5, g2);
-  const at::Tensor s3 = tdcm::kmeans_plus_plus(rows_of(x, 64), 5, g3);
+  const at::Tensor s1 = tdcm::kmeans_plus_plus(tdcm::tensor_rows(x, 64), 5, g1);
+  const at::Tensor s2 = tdcm::kmeans_plus_plus(tdcm::tensor_rows(x, 64), 5, g2);
+  const at::Tensor s3 = tdcm::kmeans_plus_plus(tdcm::tensor_rows(x, 64), 5, g3);
   EXPECT_TRUE(at::equal(s1, s2));
   EXPECT_FALSE(at::equal(s1, s3));
 }
@@ -151,7 +150,7 @@ TEST(CoreKMeans, DeterministicBySeed) {
 TEST(CoreKMeans, PlusPlusPicksDistinctDataRows) {
   const Blobs b = make_blobs(8);
   at::Generator gen = generator(3);
-  const at::Tensor seeds = tdcm::kmeans_plus_plus(rows_of(b.x, 64), 4, gen);
+  const at::Tensor seeds = tdcm::kmeans_plus_plus(tdcm::tensor_rows(b.x, 64), 4, gen);
   ASSERT_EQ(seeds.sizes(), (std::vector<int64_t>{4, 3}));
   // Every seed is a row of the data.
   const at::Tensor d = tdcm::squared_distances(seeds, b.x);
@@ -170,7 +169,7 @@ TEST(CoreKMeans, RestartCallbackCountsAndCancels) {
   options.n_init = 3;
   std::vector<int64_t> seen;
   at::Generator gen = generator(0);
-  tdcm::kmeans_fit(rows_of(b.x, 300), options, gen, [&](int64_t i) {
+  tdcm::kmeans_fit(tdcm::tensor_rows(b.x, 300), options, gen, [&](int64_t i) {
     seen.push_back(i);
     return true;
   });
@@ -179,7 +178,7 @@ TEST(CoreKMeans, RestartCallbackCountsAndCancels) {
   seen.clear();
   at::Generator gen2 = generator(0);
   const auto [status, message] = tdcm_test::error_of([&] {
-    tdcm::kmeans_fit(rows_of(b.x, 300), options, gen2, [&](int64_t i) {
+    tdcm::kmeans_fit(tdcm::tensor_rows(b.x, 300), options, gen2, [&](int64_t i) {
       seen.push_back(i);
       return i < 1;
     });
