@@ -39,11 +39,12 @@ std::string device_name(const c10::Device &device) {
 
 namespace {
 
-// OpenBLAS's own thread count, when the libblas.so.3 that LibTorch calls is
+// OpenBLAS's thread controls, when the libblas.so.3 that LibTorch calls is
 // OpenBLAS: looked up at run time, so any BLAS (or none) still works.
-struct OpenBlasThreads {
-  void (*set)(int) = nullptr;
-  int (*get)() = nullptr;
+struct OpenBlas {
+  void (*set_threads)(int) = nullptr;
+  int (*get_threads)() = nullptr;
+  int (*get_parallel)() = nullptr;  // 0 sequential, 1 pthreads, 2 OpenMP
 };
 
 void *find_symbol(const char *name) {
@@ -53,15 +54,30 @@ void *find_symbol(const char *name) {
   return blas != nullptr ? dlsym(blas, name) : nullptr;
 }
 
-const OpenBlasThreads &openblas_threads() {
-  static const OpenBlasThreads fns = [] {
-    OpenBlasThreads f;
-    f.set = reinterpret_cast<void (*)(int)>(find_symbol("openblas_set_num_threads"));
-    f.get = reinterpret_cast<int (*)()>(find_symbol("openblas_get_num_threads"));
-    if (f.set == nullptr || f.get == nullptr) f = OpenBlasThreads{};
+const OpenBlas &openblas() {
+  static const OpenBlas fns = [] {
+    OpenBlas f;
+    f.set_threads = reinterpret_cast<void (*)(int)>(find_symbol("openblas_set_num_threads"));
+    f.get_threads = reinterpret_cast<int (*)()>(find_symbol("openblas_get_num_threads"));
+    f.get_parallel = reinterpret_cast<int (*)()>(find_symbol("openblas_get_parallel"));
+    if (f.set_threads == nullptr || f.get_threads == nullptr) f = OpenBlas{};
     return f;
   }();
   return fns;
+}
+
+// LibTorch's thread count does not reach OpenBLAS. An OpenMP OpenBLAS shares
+// LibTorch's OpenMP pool and gets the same count. A pthreads OpenBLAS keeps a
+// second pool of its own, which competes with LibTorch's for the same cores: on 2
+// cores, both at 2 threads ran P1m inference and k-means 2-3x slower than one
+// thread, while LibTorch at 2 and OpenBLAS at 1 was the fastest of all
+// (README, "Threads"). It runs on the calling thread.
+void apply_blas_threads(int want) {
+  const OpenBlas &blas = openblas();
+  if (blas.set_threads == nullptr) return;
+  const bool shares_pool = blas.get_parallel != nullptr && blas.get_parallel() == 2;
+  const int threads = shares_pool ? want : 1;
+  if (blas.get_threads() != threads) blas.set_threads(threads);
 }
 
 }  // namespace
@@ -74,10 +90,7 @@ void apply_threads(int64_t threads, Work work) {
     if (want <= 0) want = 1;
   }
   if (at::get_num_threads() != want) at::set_num_threads(want);
-  // LibTorch's thread count does not reach a system OpenBLAS, whose pool otherwise
-  // spins on every core: threads=1 used twice the CPU time of its wall time on 2 cores.
-  const OpenBlasThreads &openblas = openblas_threads();
-  if (openblas.set != nullptr && openblas.get() != want) openblas.set(want);
+  apply_blas_threads(want);
 }
 
 void copy_to_buffer(const at::Tensor &src, void *dst) {

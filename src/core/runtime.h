@@ -20,8 +20,9 @@ enum class Work { Training, Inference };
 // threads > 0 is used as given. threads == 0 ("auto") trains on one thread,
 // because a training step's mini-batch ops are too small to split (measured:
 // 2 threads ran P1 epochs ~8x slower on 2 cores), and runs inference and
-// k-means on all cores. LibTorch builds start on one thread. The same count goes
-// to OpenBLAS when it is the BLAS LibTorch calls. Both are per process.
+// k-means on all cores. LibTorch builds start on one thread. When the BLAS
+// LibTorch calls is OpenBLAS, an OpenMP build gets the same count and a pthreads
+// build one thread (its own pool would compete with LibTorch's). Per process.
 void apply_threads(int64_t threads, Work work);
 
 // Copies a tensor (any device) into a caller's buffer of matching size and dtype.
