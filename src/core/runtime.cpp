@@ -68,10 +68,10 @@ const OpenBlas &openblas() {
 
 // LibTorch's thread count does not reach OpenBLAS. An OpenMP OpenBLAS shares
 // LibTorch's OpenMP pool and gets the same count. A pthreads OpenBLAS keeps a
-// second pool of its own, which competes with LibTorch's for the same cores: on 2
-// cores, both at 2 threads ran P1m inference and k-means 2-3x slower than one
-// thread, while LibTorch at 2 and OpenBLAS at 1 was the fastest of all
-// (README, "Threads"). It runs on the calling thread.
+// second pool of its own, which competes with LibTorch's for the same cores, so
+// it runs on the calling thread: on 2 cores, both at 2 threads ran P1m inference
+// and k-means 2-3x slower than one thread, while LibTorch at 2 and OpenBLAS at 1
+// was the fastest of all (README, "Threads").
 void apply_blas_threads(int want) {
   const OpenBlas &blas = openblas();
   if (blas.set_threads == nullptr) return;

@@ -19,7 +19,7 @@ enum class Work { Training, Inference };
 // Sets LibTorch's intra-op thread count for the calling thread's work.
 // threads > 0 is used as given. threads == 0 ("auto") trains on one thread,
 // because a training step's mini-batch ops are too small to split (measured:
-// 2 threads ran P1 epochs ~8x slower on 2 cores), and runs inference and
+// 2 threads gained nothing on P1 epochs on 2 cores), and runs inference and
 // k-means on all cores. LibTorch builds start on one thread. When the BLAS
 // LibTorch calls is OpenBLAS, an OpenMP build gets the same count and a pthreads
 // build one thread (its own pool would compete with LibTorch's). Per process.
