@@ -133,6 +133,9 @@ struct Entry {
 #define TDCM_REAL(field, lo, lo_open, hi)                                                    \
   [](Params &p, const std::string &v) { p.field = parse_real(#field, v, lo, lo_open, hi); }, \
       [](const Params &p) { return format_real(p.field); }
+#define TDCM_CHOICE(field, ...)                                                              \
+  [](Params &p, const std::string &v) { p.field = parse_choice(#field, v, {__VA_ARGS__}); }, \
+      [](const Params &p) { return p.field; }
 #define TDCM_BOOL(field)                                                    \
   [](Params &p, const std::string &v) { p.field = parse_bool(#field, v); }, \
       [](const Params &p) { return std::string(p.field ? "true" : "false"); }
@@ -140,10 +143,7 @@ struct Entry {
 const std::vector<Entry> &entries() {
   static const std::vector<Entry> table = {
       {{"algo", "enum", "tdcm", "tdcm|kmeans", "clustering algorithm"},
-       [](Params &p, const std::string &v) {
-         p.algo = parse_choice("algo", v, {"tdcm", "kmeans"});
-       },
-       [](const Params &p) { return p.algo; }},
+       TDCM_CHOICE(algo, "tdcm", "kmeans")},
       {{"k", "int", "5", "[1, 2147483647]", "number of clusters K"}, TDCM_INT(k, 1, kMaxInt)},
       {{"embed_dim", "int", "16", "[1, 65536]", "embedding width b (must be >= k)"},
        TDCM_INT(embed_dim, 1, 65536)},
@@ -155,10 +155,7 @@ const std::vector<Entry> &entries() {
        TDCM_REAL(tau, 0.0, true, 1e6)},
       {{"activation", "enum", "leaky_relu", "leaky_relu|relu",
         "score activation sigma (LeakyReLU slope 0.2)"},
-       [](Params &p, const std::string &v) {
-         p.activation = parse_choice("activation", v, {"leaky_relu", "relu"});
-       },
-       [](const Params &p) { return p.activation; }},
+       TDCM_CHOICE(activation, "leaky_relu", "relu")},
       {{"share_blocks", "bool", "true", "true|false",
         "all blocks share one (W_Q, W_K) pair; false gives each block its own"},
        TDCM_BOOL(share_blocks)},
@@ -209,28 +206,19 @@ const std::vector<Entry> &entries() {
         "space into the source's partition); lenet: for images (needs input_shape, sides >= "
         "16), conv 5x5 (C->6) -> max-pool 2 -> conv 5x5 (6->16) -> max-pool 2 -> 120 -> 84 -> "
         "b, ReLU between; paper: mlp (lenet for images)"},
-       [](Params &p, const std::string &v) {
-         p.encoder = parse_choice("encoder", v, {"mlp", "linear", "lenet"});
-       },
-       [](const Params &p) { return p.encoder; }},
+       TDCM_CHOICE(encoder, "mlp", "linear", "lenet")},
       {{"embed_norm", "enum", "global", "none|dim|global",
         "normalise embeddings over the set being clustered (the mini-batch in training, the "
         "whole set at inference; no affine part, no running statistics): dim = standardise "
         "each dimension; global = centre, then divide by one scale (the root mean variance), "
         "which keeps the embedding's geometry; prevents collapse; paper: none"},
-       [](Params &p, const std::string &v) {
-         p.embed_norm = parse_choice("embed_norm", v, {"none", "dim", "global"});
-       },
-       [](const Params &p) { return p.embed_norm; }},
+       TDCM_CHOICE(embed_norm, "none", "dim", "global")},
       {{"init", "enum", "auto", "identity|source|kmeans++|auto",
         "start centroids C(0) at inference: identity = I[:k] (the paper); source = the "
         "centroids adapted on the source at fit (single source only); kmeans++ = k-means++ "
         "seeding on the set's embeddings (seeded by seed); auto = source after a single-set "
         "fit, kmeans++ after a collection fit; training always starts from I[:k]; paper: identity"},
-       [](Params &p, const std::string &v) {
-         p.init = parse_choice("init", v, {"identity", "source", "kmeans++", "auto"});
-       },
-       [](const Params &p) { return p.init; }},
+       TDCM_CHOICE(init, "identity", "source", "kmeans++", "auto")},
       {{"infer_blocks", "int", "20", "[0, 1024]",
         "blocks run at inference; beyond `blocks` the last block is repeated (0 = blocks, "
         "the paper)"},
@@ -313,6 +301,7 @@ const std::vector<Entry> &entries() {
 
 #undef TDCM_INT
 #undef TDCM_REAL
+#undef TDCM_CHOICE
 #undef TDCM_BOOL
 
 const Entry *find_entry(const std::string &key) {
