@@ -242,7 +242,7 @@ TDCM_API tdcm_status tdcm_get_input_dim(tdcm_model *model, int64_t *dim);
 /** Width of the space the centroids live in: embed_dim for TDCM, the input
  *  dim for k-means. @param[in] model The model. @param[out] dim Receives it. */
 TDCM_API tdcm_status tdcm_get_embed_dim(tdcm_model *model, int64_t *dim);
-/** Algorithm name, "tdcm" or "kmeans".
+/** Algorithm name, "tdcm", "kmeans" or "gmm".
  *  @param[in] model The model.
  *  @param[out] name Receives a library-owned string, valid while the model lives. */
 TDCM_API tdcm_status tdcm_get_algorithm(tdcm_model *model, const char **name);
@@ -264,6 +264,97 @@ TDCM_API tdcm_status tdcm_is_adapted(tdcm_model *model, int *adapted);
 TDCM_API tdcm_status tdcm_get_params(tdcm_model *model, char *buf, size_t capacity, size_t *needed);
 /** @} */
 
+/** @name Cluster identities and the per-cluster report
+ *  After a fit on one source set (or tdcm_set_centroids()), labels of later
+ *  sets keep the source's numbering where the model can match clusters
+ *  (algo=tdcm with metric=gaussian, the default; algo=gmm and algo=kmeans
+ *  adapt from the fitted clusters, so they keep whatever numbering local
+ *  iteration keeps). The report says, for each cluster, how well the
+ *  numbering holds and what changed.
+ *  @{ */
+/** Flag: no source cluster matches this cluster confidently (confidence < 0.5). */
+#define TDCM_CLUSTER_UNMATCHED 1
+/** Flag: its centre moved more than 3 of its own spreads (Mahalanobis, source covariance). */
+#define TDCM_CLUSTER_MOVED_FAR 2
+/** Flag: its share of the rows fell below half its share on the source. */
+#define TDCM_CLUSTER_SHRANK 4
+
+/** One cluster of a target set, against the source. */
+typedef struct tdcm_cluster_report {
+  int32_t cluster;        /**< Its label on the target. */
+  int32_t source_cluster; /**< The source cluster it continues (its label on the source). */
+  int32_t flags;          /**< TDCM_CLUSTER_* bits. */
+  double confidence;      /**< Match confidence in [0, 1]: the posterior probability of
+                               this pairing among all source clusters, under a drift model
+                               of positions and shapes fitted to the matched pairs. */
+  double shift;           /**< How far its centre moved, in units of the source cluster's
+                               spread: sqrt(dmu^T Sigma_source^-1 dmu); without source
+                               covariances (centroids set by the user), Euclidean. */
+  int64_t source_size;    /**< Rows labelled with it on the source (0 if unknown). */
+  int64_t target_size;    /**< Rows labelled with it on the target. */
+} tdcm_cluster_report;
+
+/** As tdcm_assign(), and the report of the target's clusters.
+ *  @param[out] report k entries (entry j describes label j).
+ *  @return as tdcm_assign(), plus ::TDCM_ERR_INVALID_ARGUMENT when the model
+ *          has no source clusters (fitted on a collection of sets, or
+ *          metric=shared). Thread-safe. */
+TDCM_API tdcm_status tdcm_assign_report(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                                        int32_t *labels, float *probs,
+                                        tdcm_cluster_report *report);
+
+/** The report of the set the model was last adapted to (tdcm_adapt()).
+ *  @param[out] report k entries.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_NOT_FITTED,
+ *          ::TDCM_ERR_NOT_ADAPTED, ::TDCM_ERR_INVALID_ARGUMENT (no source
+ *          clusters), ::TDCM_ERR_BUSY. Thread-safe. */
+TDCM_API tdcm_status tdcm_get_report(tdcm_model *model, tdcm_cluster_report *report);
+/** @} */
+
+/** @name Centroids in and out
+ *  @{ */
+/** Which centroids tdcm_get_centroids() returns. */
+typedef enum tdcm_centroids {
+  TDCM_CENTROIDS_SOURCE = 0, /**< Fitted on the source (or set by tdcm_set_centroids()). */
+  TDCM_CENTROIDS_ADAPTED = 1 /**< Adapted by the last tdcm_adapt(). */
+} tdcm_centroids;
+
+/** The space centroids are given in. */
+typedef enum tdcm_space {
+  TDCM_SPACE_INPUT = 0,    /**< Input coordinates (k-means, gmm, tdcm with encoder=identity). */
+  TDCM_SPACE_EMBEDDING = 1 /**< The encoder's embedding (a learned encoder). */
+} tdcm_space;
+
+/** Width of the centroids tdcm_get_centroids() returns, and their space.
+ *  @param[out] dim Receives the width. @param[out] space NULL, or receives a ::tdcm_space.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_NOT_FITTED, ::TDCM_ERR_BUSY.
+ *  Thread-safe. */
+TDCM_API tdcm_status tdcm_get_centroid_dim(tdcm_model *model, int64_t *dim, int32_t *space);
+
+/** Copy the source's or the adapted centroids, k rows of tdcm_get_centroid_dim() columns.
+ *  @param[in] which A ::tdcm_centroids value.
+ *  @param[out] out k x dim row-major float32.
+ *  @param[in] k Rows of @p out (must equal the model's k).
+ *  @param[in] dim Columns of @p out (must equal tdcm_get_centroid_dim()).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT
+ *          (unknown @p which, or no source centroids after a collection fit),
+ *          ::TDCM_ERR_SHAPE, ::TDCM_ERR_NOT_FITTED, ::TDCM_ERR_NOT_ADAPTED,
+ *          ::TDCM_ERR_BUSY. Thread-safe. */
+TDCM_API tdcm_status tdcm_get_centroids(tdcm_model *model, int32_t which, float *out, int64_t k,
+                                        int64_t dim);
+
+/** Start from the user's own centroids (k x d, in the space tdcm_get_centroids()
+ *  uses). On an unfitted model of algo=kmeans, or algo=tdcm with
+ *  encoder=identity and metric=gaussian, they make it fitted, with these
+ *  centroids as its source clusters (d is then the input width). On a fitted
+ *  model they replace the source centroids (cluster shapes and sizes, where
+ *  known, are kept) and drop any adaptation.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT,
+ *          ::TDCM_ERR_NON_FINITE, ::TDCM_ERR_SHAPE, ::TDCM_ERR_BUSY. Modifies the model. */
+TDCM_API tdcm_status tdcm_set_centroids(tdcm_model *model, const float *centroids, int64_t k,
+                                        int64_t d);
+/** @} */
+
 /** Clustering quality of @p pred against ground truth @p truth (both n
  *  labels, any non-negative int32 values; the number of clusters may differ
  *  from the number of classes).
@@ -283,6 +374,23 @@ TDCM_API tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth, const in
                                            int64_t n_source, const int32_t *target_truth,
                                            const int32_t *target_pred, int64_t n_target,
                                            double *acc_kept);
+
+/** Calibration of soft assignments, under the cluster-to-label map found
+ *  (Hungarian) on a source labelling, as tdcm_metrics_acc_kept().
+ *  @param[in] target_probs n_target x k probabilities (rows sum to 1).
+ *  @param[out] ece Expected calibration error of each row's top probability
+ *              (10 equal-width bins): sum over bins of |accuracy - mean
+ *              confidence| weighted by the bin's share of rows.
+ *  @param[out] log_loss Mean -log of the probability given to the true label
+ *              (the summed probabilities of the clusters mapped to it; at
+ *              least 1e-15).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT.
+ *  Thread-safe. */
+TDCM_API tdcm_status tdcm_metrics_calibration(const int32_t *source_truth,
+                                              const int32_t *source_pred, int64_t n_source,
+                                              const int32_t *target_truth,
+                                              const float *target_probs, int64_t n_target,
+                                              int64_t k, double *ece, double *log_loss);
 
 /** Generate one data set pair of protocol P1 ("synth-drift"): K Gaussian
  *  clusters with random full covariances, and a target whose centers moved.

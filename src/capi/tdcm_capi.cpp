@@ -326,6 +326,91 @@ tdcm_status tdcm_get_params(tdcm_model *model, char *buf, size_t capacity, size_
   TDCM_API_END
 }
 
+namespace {
+
+void copy_report(const std::vector<tdcm::ClusterReport> &from, tdcm_cluster_report *to) {
+  for (size_t j = 0; j < from.size(); ++j) {
+    const tdcm::ClusterReport &r = from[j];
+    tdcm_cluster_report &out = to[j];
+    out.cluster = static_cast<int32_t>(j);
+    out.source_cluster = static_cast<int32_t>(r.source_cluster);
+    out.flags = (r.unmatched ? TDCM_CLUSTER_UNMATCHED : 0) |
+                (r.moved_far ? TDCM_CLUSTER_MOVED_FAR : 0) | (r.shrank ? TDCM_CLUSTER_SHRANK : 0);
+    out.confidence = r.confidence;
+    out.shift = r.shift;
+    out.source_size = r.source_size;
+    out.target_size = r.target_size;
+  }
+}
+
+}  // namespace
+
+tdcm_status tdcm_assign_report(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                               int32_t *labels, float *probs, tdcm_cluster_report *report) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(labels, "labels");
+  require(report, "report");
+  check_matrix(x, n, d);
+  ReadLock lock(model);
+  tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
+  copy_report(model->model.assign_report(x, n, d, labels, probs), report);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_get_report(tdcm_model *model, tdcm_cluster_report *report) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(report, "report");
+  ReadLock lock(model);
+  copy_report(model->model.adapted_report(), report);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_get_centroid_dim(tdcm_model *model, int64_t *dim, int32_t *space) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(dim, "dim");
+  ReadLock lock(model);
+  *dim = model->model.centroid_dim();
+  if (space != nullptr) {
+    *space = model->model.centroids_in_input_space() ? TDCM_SPACE_INPUT : TDCM_SPACE_EMBEDDING;
+  }
+  TDCM_API_END
+}
+
+tdcm_status tdcm_get_centroids(tdcm_model *model, int32_t which, float *out, int64_t k,
+                               int64_t dim) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(out, "out");
+  if (which != TDCM_CENTROIDS_SOURCE && which != TDCM_CENTROIDS_ADAPTED) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "which must be TDCM_CENTROIDS_SOURCE or "
+                                          "TDCM_CENTROIDS_ADAPTED, got " +
+                                              std::to_string(which));
+  }
+  ReadLock lock(model);
+  const at::Tensor c = model->model.centroids(which == TDCM_CENTROIDS_SOURCE
+                                                  ? tdcm::Model::Which::Source
+                                                  : tdcm::Model::Which::Adapted);
+  if (k != c.size(0) || dim != c.size(1)) {
+    tdcm::fail(TDCM_ERR_SHAPE, "the centroids are " + std::to_string(c.size(0)) + " x " +
+                                   std::to_string(c.size(1)) + ", the buffer " +
+                                   std::to_string(k) + " x " + std::to_string(dim));
+  }
+  std::memcpy(out, c.data_ptr<float>(), sizeof(float) * static_cast<size_t>(c.numel()));
+  TDCM_API_END
+}
+
+tdcm_status tdcm_set_centroids(tdcm_model *model, const float *centroids, int64_t k, int64_t d) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  check_matrix(centroids, k, d);
+  WriteLock lock(model);
+  model->model.set_centroids(centroids, k, d);
+  TDCM_API_END
+}
+
 tdcm_status tdcm_metrics(const int32_t *truth, const int32_t *pred, int64_t n,
                          tdcm_metrics_result *out) {
   TDCM_API_BEGIN
@@ -357,6 +442,33 @@ tdcm_status tdcm_metrics_acc_kept(const int32_t *source_truth, const int32_t *so
   try {
     *acc_kept = tdcm::metrics::acc_kept(source_truth, source_pred, n_source, target_truth,
                                         target_pred, n_target);
+  } catch (const std::invalid_argument &e) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, e.what());
+  }
+  TDCM_API_END
+}
+
+tdcm_status tdcm_metrics_calibration(const int32_t *source_truth, const int32_t *source_pred,
+                                     int64_t n_source, const int32_t *target_truth,
+                                     const float *target_probs, int64_t n_target, int64_t k,
+                                     double *ece, double *log_loss) {
+  TDCM_API_BEGIN
+  require(source_truth, "source_truth");
+  require(source_pred, "source_pred");
+  require(target_truth, "target_truth");
+  require(target_probs, "target_probs");
+  require(ece, "ece");
+  require(log_loss, "log_loss");
+  if (n_source < 1 || n_target < 1 || k < 1 ||
+      n_target > std::numeric_limits<int64_t>::max() / k / static_cast<int64_t>(sizeof(float))) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT,
+               "n_source, n_target and k must be at least 1, and n_target x k addressable");
+  }
+  try {
+    const tdcm::metrics::Calibration c = tdcm::metrics::calibration(
+        source_truth, source_pred, n_source, target_truth, target_probs, n_target, k);
+    *ece = c.ece;
+    *log_loss = c.log_loss;
   } catch (const std::invalid_argument &e) {
     tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, e.what());
   }

@@ -82,7 +82,12 @@ Layers init_mlp(const std::vector<int64_t> &widths, at::Generator &gen) {
   return layers;
 }
 
+int64_t embedding_width(const Params &params, int64_t input_dim) {
+  return params.encoder == "identity" ? input_dim : params.embed_dim;
+}
+
 Layers init_encoder(const Params &params, int64_t input_dim, at::Generator &gen) {
+  if (params.encoder == "identity") return Layers{};
   if (params.encoder == "linear") return init_mlp({input_dim, params.embed_dim}, gen);
   if (params.encoder == "mlp") {
     return init_mlp({input_dim, params.hidden, params.hidden, params.embed_dim}, gen);

@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/gaussian_adapt.h"
 #include "core/runtime.h"
-#include "core/serialize.h"
 #include "tdcm/tdcm.h"
 
 namespace tdcm {
@@ -33,13 +33,25 @@ std::vector<at::Tensor> group_rows(const int64_t *set_ids, int64_t n, int64_t k)
   return sets;
 }
 
+// Rows per cluster of a mixture's posterior labels (float32, for the model file).
+at::Tensor posterior_counts(const RowSource &rows, const Mixture &m) {
+  std::vector<int32_t> labels(static_cast<size_t>(rows.rows));
+  mixture_posterior(rows, m.to(at::kDouble), labels.data(), nullptr);
+  const std::vector<int64_t> counts = label_counts(labels.data(), rows.rows, m.k());
+  return at::tensor(counts, at::kLong).to(at::kFloat);
+}
+
 }  // namespace
 
 Model::Model(const Params &params) : params_(params), device_(resolve_device(params.device)) {}
 
 int64_t Model::embed_dim() const {
-  if (params_.algo == "tdcm") return params_.embed_dim;
+  if (params_.algo == "tdcm") return embedding_width(params_, input_dim());
   return input_dim();
+}
+
+bool Model::gaussian() const {
+  return params_.algo == "gmm" || (params_.algo == "tdcm" && params_.metric == "gaussian");
 }
 
 void Model::check_input(int64_t n, int64_t d) const {
@@ -70,7 +82,8 @@ RowSource Model::rows_of(const State &state, const float *x, int64_t n) const {
 
 at::Tensor Model::embed(const State &state, const float *x, int64_t n) const {
   const RowSource rows = rows_of(state, x, n);
-  at::Tensor z = at::empty({n, params_.embed_dim}, at::TensorOptions(device_).dtype(at::kFloat));
+  at::Tensor z = at::empty({n, embedding_width(params_, state.input_dim)},
+                           at::TensorOptions(device_).dtype(at::kFloat));
   for (int64_t s = 0; s < n; s += rows.chunk_rows) {
     const int64_t len = std::min(rows.chunk_rows, n - s);
     z.narrow(0, s, len).copy_(state.net.encode(rows.chunk(s, len)));
@@ -207,14 +220,36 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
       };
     }
     next.centroids = kmeans_fit(rows, options, gen, after_restart).centroids;
+    // The clusters' shapes and sizes, for the report of later sets.
+    next.source = mixture_from_means(rows, next.centroids, covariance_reg(rows, EmOptions{}.reg))
+                      .to(at::kFloat);
+    next.source_counts = next.source.sizes.clone();
+  } else if (params_.algo == "gmm") {
+    next.source = gmm_fit(rows, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
+    next.source_counts = posterior_counts(rows, next.source);
   } else {
+    if (params_.encoder == "identity" && params_.metric == "shared" && d < params_.k) {
+      fail(TDCM_ERR_INVALID_ARGUMENT, "encoder=identity metric=shared: the input has " +
+                                          std::to_string(d) + " columns, fewer than k=" +
+                                          std::to_string(params_.k) +
+                                          " (the initial centroids are the first k rows of I_b)");
+    }
     next.net = init_net(params_, d, gen).to(device_);
     at::Tensor data = rows.chunk(0, n);
     if (!params_.standardize && device_.is_cpu()) data = data.clone();  // own the rows
     std::vector<at::Tensor> device_sets;
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
     train_net(next.net, params_, data, device_sets, gen, progress);
-    if (sets.size() == 1 && (params_.init == "source" || params_.init == "auto")) {
+    if (sets.size() == 1 && params_.metric == "gaussian") {
+      at::NoGradGuard no_grad;
+      const Embedded e = embed_set(next, x, n);
+      next.source_embed_mean = e.mean;
+      next.source_embed_std = e.std;
+      const RowSource z = tensor_rows(e.z, params_.chunk_rows);
+      next.source =
+          gmm_fit(z, params_.k, params_.infer_restarts, EmOptions{}, gen).mixture.to(at::kFloat);
+      next.source_counts = posterior_counts(z, next.source);
+    } else if (sets.size() == 1 && (params_.init == "source" || params_.init == "auto")) {
       at::NoGradGuard no_grad;
       const Embedded e = embed_set(next, x, n);
       next.source_centroids = infer(next, e.z, /*force_seeding=*/true).centroids;
@@ -242,34 +277,142 @@ void Model::label_against(const State &state, const float *x, int64_t n,
                 probs);
 }
 
+Model::Embedded Model::embed_for_mixture(const State &state, const float *x, int64_t n) const {
+  return embed_set(state, x, n, state.source_embed_mean, state.source_embed_std);
+}
+
+Mixture Model::adapt_gaussian(const State &state, const at::Tensor &z) const {
+  GaussianAdaptOptions o;
+  o.k = params_.k;
+  o.restarts = params_.infer_restarts;
+  o.restart_rows = params_.restart_rows;
+  o.chunk_rows = params_.chunk_rows;
+  o.shape_prior = params_.shape_prior;
+  at::Generator gen = at::detail::createCPUGenerator(params_.seed);
+  const Mixture source = state.source.defined() ? state.source.to(at::kDouble) : Mixture{};
+  return adapt_mixture(z, source.defined() ? &source : nullptr, o, gen).mixture;
+}
+
 void Model::assign(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const {
   check_input(n, d);
   at::NoGradGuard no_grad;
-  const State &state = *state_;
+  assign_rows(*state_, x, n, labels, probs, nullptr);
+}
+
+void Model::assign_rows(const State &state, const float *x, int64_t n, int32_t *labels,
+                        float *probs, Embedded *keep) const {
   if (params_.algo == "kmeans") {
     label_against(state, x, n, state.centroids, 0, labels, probs);
     return;
   }
-  const Embedded e = embed_set(state, x, n);
+  if (params_.algo == "gmm") {
+    mixture_posterior(rows_of(state, x, n), state.source.to(at::kDouble), labels, probs);
+    return;
+  }
+  Embedded local;
+  Embedded &e = keep != nullptr ? *keep : local;
+  if (params_.metric == "gaussian") {
+    e = embed_for_mixture(state, x, n);
+    mixture_posterior(tensor_rows(e.z, params_.chunk_rows), adapt_gaussian(state, e.z), labels,
+                      probs);
+    return;
+  }
+  e = embed_set(state, x, n);
   const Adaptation a = infer(state, e.z, false);
   // The output is the last block's assignment delta(L), made against C(L-1).
   label_chunked(state.net, infer_config(), label_block(), e.z, a.last_input, params_.chunk_rows,
                 labels, probs);
 }
 
+RowSource Model::model_rows(const State &state, const float *x, int64_t n,
+                            const Embedded &embedded) const {
+  if (params_.algo == "tdcm") return tensor_rows(embedded.z, params_.chunk_rows);
+  return rows_of(state, x, n);
+}
+
+void Model::describe_target(State &state, const RowSource &rows, const int32_t *labels) const {
+  const double reg = covariance_reg(rows, EmOptions{}.reg);
+  state.target = mixture_of_labels(rows, labels, params_.k, reg).to(at::kFloat);
+  const std::vector<int64_t> counts = label_counts(labels, rows.rows, params_.k);
+  state.target_counts = at::tensor(counts, at::kLong).to(at::kFloat);
+}
+
+std::vector<ClusterReport> Model::report_of(const State &state) const {
+  if (!state.source.defined()) {
+    fail(TDCM_ERR_INVALID_ARGUMENT,
+         "no source clusters to report against: the model was fitted on a collection of sets, "
+         "or uses metric=shared");
+  }
+  const Mixture source = state.source.to(at::kDouble).to(at::kCPU);
+  const Mixture target = state.target.to(at::kDouble).to(at::kCPU);
+  auto as_vector = [&](const at::Tensor &t) {
+    std::vector<int64_t> v(static_cast<size_t>(params_.k), 0);
+    if (!t.defined()) return v;
+    const at::Tensor c = t.to(at::kCPU).to(at::kLong).contiguous();
+    std::copy(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + params_.k, v.begin());
+    return v;
+  };
+  return cluster_report(source, target, pairing_confidence(source, target),
+                        as_vector(state.source_counts), as_vector(state.target_counts));
+}
+
+std::vector<ClusterReport> Model::assign_report(const float *x, int64_t n, int64_t d,
+                                                int32_t *labels, float *probs) const {
+  check_input(n, d);
+  if (!state_->source.defined()) report_of(*state_);  // fails before any work
+  at::NoGradGuard no_grad;
+  State described = *state_;
+  Embedded e;
+  assign_rows(described, x, n, labels, probs, &e);
+  describe_target(described, model_rows(described, x, n, e), labels);
+  return report_of(described);
+}
+
+std::vector<ClusterReport> Model::adapted_report() const {
+  if (!state_) fail(TDCM_ERR_NOT_FITTED, "the model is not fitted: call tdcm_fit or tdcm_load");
+  if (!state_->target.defined()) {
+    fail(TDCM_ERR_NOT_ADAPTED, "no adapted centroids: call tdcm_adapt on the target first");
+  }
+  return report_of(*state_);
+}
+
 void Model::adapt(const float *x, int64_t n, int64_t d) {
   check_input(n, d);
   at::NoGradGuard no_grad;
   State next = *state_;
+  next.adapted_mixture = Mixture{};
+  next.target = Mixture{};
+  next.target_counts = at::Tensor();
+  std::vector<int32_t> labels(static_cast<size_t>(n));
+  Embedded e;
   if (params_.algo == "kmeans") {
     next.adapted =
         lloyd(rows_of(next, x, n), next.centroids, params_.max_iter, params_.tol).centroids;
+    label_against(next, x, n, next.adapted, 0, labels.data(), nullptr);
+  } else if (gaussian()) {
+    at::Tensor mean, std;
+    Mixture m;
+    if (params_.algo == "gmm") {
+      m = em(rows_of(next, x, n), next.source.to(at::kDouble), EmOptions{}).mixture;
+    } else {
+      e = embed_for_mixture(next, x, n);
+      m = adapt_gaussian(next, e.z);
+      mean = e.mean;
+      std = e.std;
+    }
+    next.adapted_mixture = m.to(at::kFloat);
+    next.adapted = next.adapted_mixture.means;
+    next.adapted_mean = mean;
+    next.adapted_std = std;
+    predict_rows(next, x, n, labels.data(), nullptr, &e);
   } else {
-    const Embedded e = embed_set(next, x, n);
+    e = embed_set(next, x, n);
     next.adapted = infer(next, e.z, false).centroids;
     next.adapted_mean = e.mean;
     next.adapted_std = e.std;
+    label_against(next, x, n, next.adapted, label_block(), labels.data(), nullptr);
   }
+  if (next.source.defined()) describe_target(next, model_rows(next, x, n, e), labels.data());
   state_ = std::move(next);
 }
 
@@ -279,132 +422,24 @@ void Model::predict(const float *x, int64_t n, int64_t d, int32_t *labels, float
     fail(TDCM_ERR_NOT_ADAPTED, "no adapted centroids: call tdcm_adapt on the target first");
   }
   at::NoGradGuard no_grad;
-  label_against(*state_, x, n, state_->adapted, label_block(), labels, probs);
+  predict_rows(*state_, x, n, labels, probs, nullptr);
 }
 
-void Model::save(const std::string &path) const {
-  if (!state_) fail(TDCM_ERR_NOT_FITTED, "the model is not fitted: nothing to save");
-  ModelFile file;
-  file.library_version = tdcm_version();
-  file.params = to_string(params_);
-  file.input_dim = state_->input_dim;
-  if (state_->input_mean.defined()) {
-    file.tensors.emplace_back("input.mean", state_->input_mean);
-    file.tensors.emplace_back("input.std", state_->input_std);
+void Model::predict_rows(const State &state, const float *x, int64_t n, int32_t *labels,
+                         float *probs, Embedded *keep) const {
+  if (!state.adapted_mixture.defined()) {
+    label_against(state, x, n, state.adapted, label_block(), labels, probs);
+    return;
   }
-  if (params_.algo == "kmeans") {
-    file.tensors.emplace_back("kmeans.centroids", state_->centroids);
-  } else {
-    for (auto &named : state_->net.named_tensors()) file.tensors.push_back(named);
+  const Mixture m = state.adapted_mixture.to(at::kDouble);
+  if (params_.algo == "gmm") {
+    mixture_posterior(rows_of(state, x, n), m, labels, probs);
+    return;
   }
-  if (state_->adapted.defined()) file.tensors.emplace_back("adapted.centroids", state_->adapted);
-  if (state_->adapted_mean.defined()) {
-    file.tensors.emplace_back("adapted.embed_mean", state_->adapted_mean);
-    file.tensors.emplace_back("adapted.embed_std", state_->adapted_std);
-  }
-  if (state_->source_centroids.defined()) {
-    file.tensors.emplace_back("source.centroids", state_->source_centroids);
-  }
-  write_model_file(path, file);
-}
-
-Model Model::load(const std::string &path, const char *overrides) {
-  const ModelFile file = read_model_file(path);
-  Params params;
-  try {
-    // Files written before a key existed lack it: they meant the paper's value.
-    params = parse_params(file.params.c_str(), paper_params());
-  } catch (const Error &e) {
-    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has invalid parameters: " + e.what());
-  }
-  // The file's device may not exist here: models load on the CPU unless told otherwise.
-  params.device = "cpu";
-  if (overrides != nullptr) {
-    // Unknown keys and bad values fail first, with their own status.
-    const Params overridden = parse_params(overrides, params);
-    std::istringstream in(overrides);
-    std::string token;
-    while (in >> token) {
-      const std::string key = token.substr(0, token.find('='));
-      if (!is_runtime_param(key)) {
-        fail(TDCM_ERR_BAD_PARAMETER, "parameter '" + key +
-                                         "' is fixed by the model file; only device, threads "
-                                         "and chunk_rows can be changed at load");
-      }
-    }
-    params = overridden;
-  }
-  if (file.input_dim < 1) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has no input dim");
-  const ImageShape image = image_shape(params);
-  if (image.defined() && image.numel() != file.input_dim) {
-    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': input_shape=" + params.input_shape +
-                                " disagrees with its input dim " + std::to_string(file.input_dim));
-  }
-
-  Model model(params);
-  auto find = [&](const std::string &name) -> at::Tensor {
-    for (const auto &[n, t] : file.tensors) {
-      if (n == name) return t;
-    }
-    return {};
-  };
-  auto expect_shape = [&](const at::Tensor &t, std::vector<int64_t> shape, const char *name) {
-    if (t.defined() && t.sizes() != at::IntArrayRef(shape)) {
-      fail(TDCM_ERR_BAD_FILE,
-           "model file '" + path + "': tensor '" + name + "' has the wrong shape");
-    }
-  };
-  State state;
-  state.input_dim = file.input_dim;
-  state.input_mean = find("input.mean");
-  state.input_std = find("input.std");
-  if (params.standardize != state.input_mean.defined() ||
-      state.input_mean.defined() != state.input_std.defined()) {
-    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': standardisation tensors do not match");
-  }
-  expect_shape(state.input_mean, {file.input_dim}, "input.mean");
-  expect_shape(state.input_std, {file.input_dim}, "input.std");
-  state.adapted = find("adapted.centroids");
-  if (params.algo == "kmeans") {
-    state.centroids = find("kmeans.centroids");
-    if (!state.centroids.defined()) {
-      fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' lacks the k-means centroids");
-    }
-    expect_shape(state.centroids, {params.k, file.input_dim}, "kmeans.centroids");
-    expect_shape(state.adapted, {params.k, file.input_dim}, "adapted.centroids");
-  } else {
-    state.net = net_from_tensors(params, file.input_dim, file.tensors);
-    expect_shape(state.adapted, {params.k, params.embed_dim}, "adapted.centroids");
-    state.adapted_mean = find("adapted.embed_mean");
-    state.adapted_std = find("adapted.embed_std");
-    state.source_centroids = find("source.centroids");
-    if (state.adapted_mean.defined() != state.adapted_std.defined() ||
-        (state.adapted.defined() &&
-         (params.embed_norm != "none") != state.adapted_mean.defined())) {
-      fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': embedding statistics do not match");
-    }
-    expect_shape(state.adapted_mean, {params.embed_dim}, "adapted.embed_mean");
-    expect_shape(state.adapted_std, {params.embed_dim}, "adapted.embed_std");
-    expect_shape(state.source_centroids, {params.k, params.embed_dim}, "source.centroids");
-  }
-  for (const auto &[name, t] : file.tensors) {
-    if (!at::isfinite(t).all().item<bool>()) {
-      fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': tensor '" + name + "' is not finite");
-    }
-  }
-  auto to_device = [&](at::Tensor &t) {
-    if (t.defined()) t = t.to(model.device_);
-  };
-  to_device(state.input_mean);
-  to_device(state.input_std);
-  to_device(state.centroids);
-  to_device(state.adapted);
-  to_device(state.adapted_mean);
-  to_device(state.adapted_std);
-  to_device(state.source_centroids);
-  if (params.algo == "tdcm") state.net = state.net.to(model.device_);
-  model.state_ = std::move(state);
-  return model;
+  Embedded local;
+  Embedded &e = keep != nullptr && keep->z.defined() ? *keep : local;
+  if (!e.z.defined()) e = embed_set(state, x, n, state.adapted_mean, state.adapted_std);
+  mixture_posterior(tensor_rows(e.z, params_.chunk_rows), m, labels, probs);
 }
 
 }  // namespace tdcm

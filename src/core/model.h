@@ -9,7 +9,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "core/gaussian_mixture.h"
+#include "core/identity.h"
 #include "core/kmeans.h"
 #include "core/params.h"
 #include "core/tdcm_model.h"
@@ -34,6 +37,23 @@ class Model {
   void adapt(const float *x, int64_t n, int64_t d);
   void predict(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const;
 
+  // assign, and the per-cluster report of the target against the source.
+  std::vector<ClusterReport> assign_report(const float *x, int64_t n, int64_t d, int32_t *labels,
+                                           float *probs) const;
+  // The report of the last adapt.
+  std::vector<ClusterReport> adapted_report() const;
+
+  // Centroids: the source's (fitted or set) or the adapted ones, in input
+  // coordinates where the encoder is the identity (else in the embedding).
+  enum class Which { Source, Adapted };
+  bool centroids_in_input_space() const;
+  int64_t centroid_dim() const;
+  at::Tensor centroids(Which which) const;  // k x centroid_dim, float32, CPU
+  // The user's centroids as the source's: on an unfitted model (algo=kmeans,
+  // or tdcm with encoder=identity) they make it fitted; on a fitted one they
+  // replace the source centroids and drop any adaptation.
+  void set_centroids(const float *c, int64_t k, int64_t d);
+
   void save(const std::string &path) const;
   // `overrides` may set only run-time keys (device, threads, chunk_rows).
   static Model load(const std::string &path, const char *overrides);
@@ -54,6 +74,21 @@ class Model {
     // whole source (in its own standardised embedding space); the start of
     // every later adaptation.
     at::Tensor source_centroids;
+    // The source's clusters as a mixture, float32 (means, and where known
+    // covariances, weights and soft sizes): algo=gmm's fitted mixture; tdcm
+    // with metric=gaussian after a single-set fit (in its embedding); the
+    // shapes of algo=kmeans's clusters. Means only for centroids set by the user.
+    Mixture source;
+    at::Tensor source_counts;  // rows per source cluster (hard labels); undefined if unknown
+    // tdcm, metric=gaussian, single-set fit: the source's embedding statistics,
+    // applied to every later set so that both live in one space.
+    at::Tensor source_embed_mean;
+    at::Tensor source_embed_std;
+    // After adapt, algo=gmm or metric=gaussian: the adapted mixture (float32).
+    Mixture adapted_mixture;
+    // After adapt: the target's clusters as a mixture, and its rows per cluster.
+    Mixture target;
+    at::Tensor target_counts;
   };
 
   struct Embedded {
@@ -75,6 +110,23 @@ class Model {
   // params.init selects (`force_seeding`: k-means++ whatever init says).
   Adaptation infer(const State &state, const at::Tensor &z, bool force_seeding) const;
   void check_input(int64_t n, int64_t d) const;
+  bool gaussian() const;  // algo=gmm, or tdcm with metric=gaussian
+  // tdcm, metric=gaussian: the set embedded in the source's statistics, and
+  // the mixture adapted to it (in the source's numbering when it has one).
+  Embedded embed_for_mixture(const State &state, const float *x, int64_t n) const;
+  Mixture adapt_gaussian(const State &state, const at::Tensor &z) const;
+  // assign / predict on a state; `keep`, when given, receives tdcm's embedded set.
+  void assign_rows(const State &state, const float *x, int64_t n, int32_t *labels, float *probs,
+                   Embedded *keep) const;
+  void predict_rows(const State &state, const float *x, int64_t n, int32_t *labels, float *probs,
+                    Embedded *keep) const;
+  // The rows the mixtures and centroids live in: tdcm's embedded set, else the
+  // (standardised) input rows.
+  RowSource model_rows(const State &state, const float *x, int64_t n,
+                       const Embedded &embedded) const;
+  // Fills state.target and target_counts from the labels of the rows.
+  void describe_target(State &state, const RowSource &rows, const int32_t *labels) const;
+  std::vector<ClusterReport> report_of(const State &state) const;
   void label_against(const State &state, const float *x, int64_t n, const at::Tensor &centroids,
                      int64_t block, int32_t *labels, float *probs) const;
 

@@ -142,8 +142,11 @@ struct Entry {
 
 const std::vector<Entry> &entries() {
   static const std::vector<Entry> table = {
-      {{"algo", "enum", "tdcm", "tdcm|kmeans", "clustering algorithm"},
-       TDCM_CHOICE(algo, "tdcm", "kmeans")},
+      {{"algo", "enum", "tdcm", "tdcm|kmeans|gmm",
+        "clustering algorithm: tdcm; kmeans (k-means++ and Lloyd, n_init restarts); gmm (a "
+        "Gaussian mixture with full covariances: k-means++ and Lloyd, then EM, n_init "
+        "restarts, the most likely kept; tdcm_adapt runs EM from the fitted mixture)"},
+       TDCM_CHOICE(algo, "tdcm", "kmeans", "gmm")},
       {{"k", "int", "5", "[1, 2147483647]", "number of clusters K"}, TDCM_INT(k, 1, kMaxInt)},
       {{"embed_dim", "int", "16", "[1, 65536]", "embedding width b (must be >= k)"},
        TDCM_INT(embed_dim, 1, 65536)},
@@ -201,12 +204,28 @@ const std::vector<Entry> &entries() {
         "on its own, in the embedding; 0 = only at an exact fixed point)"},
        TDCM_REAL(tol, 0.0, false, 1.0)},
       // Departures from the paper; preset=paper restores model.md exactly.
-      {{"encoder", "enum", "linear", "mlp|linear|lenet",
-        "encoder: mlp (d->hidden->hidden->b, the paper) or linear (d->b, cannot fold the "
-        "space into the source's partition); lenet: for images (needs input_shape, sides >= "
+      {{"encoder", "enum", "identity", "identity|mlp|linear|lenet",
+        "encoder: identity (the rows themselves, b = d: no projection can lose separation, "
+        "and centroids are in input coordinates), mlp (d->hidden->hidden->b, the paper) or "
+        "linear (d->b, cannot fold the space into the source's partition); lenet: for images (needs input_shape, sides >= "
         "16), conv 5x5 (C->6) -> max-pool 2 -> conv 5x5 (6->16) -> max-pool 2 -> 120 -> 84 -> "
         "b, ReLU between; paper: mlp (lenet for images)"},
-       TDCM_CHOICE(encoder, "mlp", "linear", "lenet")},
+       TDCM_CHOICE(encoder, "identity", "mlp", "linear", "lenet")},
+      {{"metric", "enum", "gaussian", "gaussian|shared",
+        "the blocks' metric at inference: gaussian = one per centroid, its cluster's "
+        "covariance, with the score log pi_j + log N(z | c_j, Sigma_j) at tau = 1 and an "
+        "update of centre, covariance and weight (EM blocks, the paper's Gaussian-mixture "
+        "special case); the target pass starts from the source's mixture and from "
+        "infer_restarts k-means++ seedings, keeps the most likely, names each cluster after "
+        "the source cluster it continues (matching on position and shape) and refines with "
+        "the source's shapes as a prior (shape_prior); shared = the paper's learned "
+        "(W_Q, W_K) for all centroids; training always uses shared"},
+       TDCM_CHOICE(metric, "gaussian", "shared")},
+      {{"shape_prior", "float", "1", "[0, 1e6]",
+        "metric=gaussian: weight of the source's cluster shapes when refining a target "
+        "cluster's covariance, in pseudo-rows per source row of that cluster (0 = none; "
+        "1 = the source's evidence counts as much as its own rows)"},
+       TDCM_REAL(shape_prior, 0.0, false, 1e6)},
       {{"embed_norm", "enum", "global", "none|dim|global",
         "normalise embeddings over the set being clustered (the mini-batch in training, the "
         "whole set at inference; no affine part, no running statistics): dim = standardise "
@@ -319,7 +338,7 @@ const std::vector<ParamSpec> &param_table() {
     for (const Entry &e : entries()) s.push_back(e.spec);
     // A pseudo-key: it sets the keys above and is not stored itself.
     s.push_back({"preset", "enum", "default", "paper|default",
-                 "paper = the model exactly as in model.md (encoder=mlp embed_norm=none "
+                 "paper = the model exactly as in model.md (encoder=mlp metric=shared embed_norm=none "
                  "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 restart_rows=0 "
                  "train_encoder=true "
                  "epochs=100); default = the "
@@ -332,6 +351,7 @@ const std::vector<ParamSpec> &param_table() {
 Params paper_params() {
   Params p;
   p.encoder = "mlp";
+  p.metric = "shared";
   p.embed_norm = "none";
   p.init = "identity";
   p.infer_blocks = 0;
@@ -378,7 +398,7 @@ Params parse_params(const char *text, const Params &base) {
     }
     e->set(p, value);
   }
-  if (p.algo == "tdcm" && p.embed_dim < p.k) {
+  if (p.algo == "tdcm" && p.encoder != "identity" && p.embed_dim < p.k) {
     fail(TDCM_ERR_BAD_PARAMETER, "parameter 'embed_dim': " + std::to_string(p.embed_dim) +
                                      " is smaller than k=" + std::to_string(p.k) +
                                      " (the initial centroids are the first k rows of I_b)");
@@ -405,6 +425,16 @@ Params parse_params(const char *text, const Params &base) {
     if (trains != nullptr) {
       fail(TDCM_ERR_BAD_PARAMETER, std::string("parameter '") + trains +
                                        "': trains the encoder, so it needs train_encoder=true");
+    }
+  }
+  if (p.algo == "tdcm" && p.encoder == "identity") {
+    const char *needs = p.contrastive > 0.0      ? "contrastive"
+                        : p.pretrain_epochs > 0  ? "pretrain_epochs"
+                        : p.reconstruction > 0.0 ? "reconstruction"
+                                                 : nullptr;
+    if (needs != nullptr) {
+      fail(TDCM_ERR_BAD_PARAMETER, std::string("parameter '") + needs +
+                                       "': trains an encoder, and encoder=identity has none");
     }
   }
   if (!image_shape(p).defined()) {

@@ -34,7 +34,9 @@ struct Params {
   double tol = 1e-4;
   // Departures from the paper (model.md). Each value named in paper_params()
   // restores the model exactly as written there.
-  std::string encoder = "linear";     // paper: mlp
+  std::string encoder = "identity";   // paper: mlp
+  std::string metric = "gaussian";    // paper: shared
+  double shape_prior = 1.0;           // paper: irrelevant (metric=shared)
   std::string embed_norm = "global";  // paper: none
   std::string init = "auto";          // paper: identity
   int64_t infer_blocks = 20;          // paper: 0 (= blocks)

@@ -118,9 +118,10 @@ TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen) {
   net.encoder = init_encoder(params, input_dim, gen);
   if (params.encoder == "lenet") net.image = image_shape(params);
   const int64_t pairs = params.share_blocks ? 1 : params.blocks;
+  const int64_t b = embedding_width(params, input_dim);
   for (int64_t i = 0; i < pairs; ++i) {
-    net.a_q.push_back(at::eye(params.embed_dim, at::kFloat));
-    net.a_k.push_back(at::eye(params.embed_dim, at::kFloat));
+    net.a_q.push_back(at::eye(b, at::kFloat));
+    net.a_k.push_back(at::eye(b, at::kFloat));
   }
   return net;
 }

@@ -22,6 +22,7 @@
 // draws below 2^64 mod b, then modulo b.
 #include "data/synth.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -131,6 +132,10 @@ DriftPair make_drift_pair(const DriftSpec &spec) {
   if (!(spec.drift >= 0.0) || !std::isfinite(spec.drift)) {
     throw std::invalid_argument("synth: drift must be a finite number >= 0");
   }
+  if (!(spec.unequal >= 1.0) || !std::isfinite(spec.unequal) || !(spec.anisotropy > 0.0) ||
+      !std::isfinite(spec.anisotropy)) {
+    throw std::invalid_argument("synth: unequal must be >= 1 and anisotropy > 0");
+  }
   if (spec.k > std::numeric_limits<int32_t>::max()) {
     throw std::invalid_argument("synth: k does not fit an int32 label");
   }
@@ -144,8 +149,17 @@ DriftPair make_drift_pair(const DriftSpec &spec) {
   const int64_t k = spec.k;
   const int64_t d = spec.d;
   const size_t nd = static_cast<size_t>(d);
-  const int64_t rows = k * spec.n_per_cluster;
   Rng rng(spec.seed);
+  Rng variant(spec.seed ^ 0x9e3779b97f4a7c15ULL);
+  std::vector<int64_t> count(static_cast<size_t>(k), spec.n_per_cluster);
+  int64_t rows = 0;
+  for (int64_t &c : count) {
+    if (spec.unequal > 1.0) {
+      const double share = std::pow(spec.unequal, -variant.uniform());
+      c = std::max<int64_t>(1, std::llround(static_cast<double>(c) * share));
+    }
+    rows += c;
+  }
 
   // 1. Source centers.
   std::vector<std::vector<double>> mu(static_cast<size_t>(k), std::vector<double>(nd));
@@ -161,6 +175,7 @@ DriftPair make_drift_pair(const DriftSpec &spec) {
     cl.q = q_factor(std::move(g), d);
     cl.sqrt_l.resize(nd);
     for (double &v : cl.sqrt_l) v = std::sqrt(0.2 + 0.8 * rng.uniform());
+    cl.sqrt_l[0] *= std::sqrt(spec.anisotropy);
   }
 
   DriftPair out;
@@ -175,7 +190,7 @@ DriftPair make_drift_pair(const DriftSpec &spec) {
   int64_t row = 0;
   for (int64_t c = 0; c < k; ++c) {
     draw_rows(rng, mu[static_cast<size_t>(c)], clusters[static_cast<size_t>(c)], d,
-              spec.n_per_cluster, static_cast<int32_t>(c), out.source, row);
+              count[static_cast<size_t>(c)], static_cast<int32_t>(c), out.source, row);
   }
 
   // 4. Target centers.
@@ -189,7 +204,7 @@ DriftPair make_drift_pair(const DriftSpec &spec) {
   row = 0;
   for (int64_t c = 0; c < k; ++c) {
     draw_rows(rng, mu_t[static_cast<size_t>(c)], clusters[static_cast<size_t>(c)], d,
-              spec.n_per_cluster, static_cast<int32_t>(c), out.target, row);
+              count[static_cast<size_t>(c)], static_cast<int32_t>(c), out.target, row);
   }
 
   // 6. Shuffle.

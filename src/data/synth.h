@@ -13,6 +13,12 @@ struct DriftSpec {
   uint64_t seed = 0;
   double spread = 4.0;  // s: centers ~ N(0, s^2 I)
   double drift = 0.5;   // r: target centers move by N(0, (r s)^2 I)
+  // Variants beyond P1 (1 = P1 exactly; their draws come from a generator of
+  // their own, so the P1 draws are the same):
+  // cluster c has round(n_per_cluster * unequal^-u_c) rows in both sets, u_c ~ U[0, 1];
+  double unequal = 1.0;
+  // each cluster's variance along its first principal axis is multiplied by this.
+  double anisotropy = 1.0;
 };
 
 struct LabelledSet {
@@ -29,7 +35,8 @@ struct DriftPair {
 
 // Deterministic for a given spec on every platform (own generator and normal
 // sampler, no implementation-defined std distributions). Throws
-// std::invalid_argument on k, d, n < 1, spread <= 0 or drift < 0.
+// std::invalid_argument on k, d, n < 1, spread <= 0, drift < 0, unequal < 1 or
+// anisotropy <= 0.
 DriftPair make_drift_pair(const DriftSpec &spec);
 
 }  // namespace tdcm::data

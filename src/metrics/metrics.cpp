@@ -341,4 +341,47 @@ double acc_kept(const int32_t *source_truth, const int32_t *source_pred, int64_t
   return static_cast<double>(correct) / static_cast<double>(n_target);
 }
 
+Calibration calibration(const int32_t *source_truth, const int32_t *source_pred, int64_t n_source,
+                        const int32_t *target_truth, const float *target_probs, int64_t n_target,
+                        int64_t k) {
+  check_pair(source_truth, source_pred, n_source);
+  if (n_target < 1 || k < 1 || k > std::numeric_limits<int32_t>::max()) {
+    throw std::invalid_argument("calibration: n_target and k must be at least 1");
+  }
+  // label_of[j]: the label cluster j stands for under the source's map, or -1.
+  std::vector<int32_t> label_of(static_cast<size_t>(k), -1);
+  for (const auto &[cluster, label] : matched_pairs(source_truth, source_pred, n_source)) {
+    if (cluster < k) label_of[static_cast<size_t>(cluster)] = label;
+  }
+  constexpr int kBins = 10;
+  std::vector<double> hits(kBins, 0.0), confidence(kBins, 0.0), rows(kBins, 0.0);
+  double loss = 0.0;
+  for (int64_t i = 0; i < n_target; ++i) {
+    if (target_truth[i] < 0) throw std::invalid_argument("calibration: negative label");
+    const float *p = target_probs + i * k;
+    int64_t top = 0;
+    double truth_mass = 0.0;
+    for (int64_t j = 0; j < k; ++j) {
+      if (!(p[j] >= 0.0f && p[j] <= 1.0f + 1e-4f)) {
+        throw std::invalid_argument("calibration: probabilities must lie in [0, 1]");
+      }
+      if (p[j] > p[top]) top = j;
+      if (label_of[static_cast<size_t>(j)] == target_truth[i]) truth_mass += p[j];
+    }
+    const double c = std::min(1.0, static_cast<double>(p[top]));
+    const int bin = std::min(kBins - 1, static_cast<int>(c * kBins));
+    rows[bin] += 1.0;
+    confidence[bin] += c;
+    hits[bin] += label_of[static_cast<size_t>(top)] == target_truth[i] ? 1.0 : 0.0;
+    loss -= std::log(std::max(truth_mass, 1e-15));
+  }
+  Calibration out;
+  const double n = static_cast<double>(n_target);
+  for (int b = 0; b < kBins; ++b) {
+    if (rows[b] > 0) out.ece += std::abs(hits[b] - confidence[b]) / n;
+  }
+  out.log_loss = loss / n;
+  return out;
+}
+
 }  // namespace tdcm::metrics

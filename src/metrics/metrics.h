@@ -32,6 +32,20 @@ std::vector<int32_t> best_map(const int32_t *truth, const int32_t *pred, int64_t
 double acc_kept(const int32_t *source_truth, const int32_t *source_pred, int64_t n_source,
                 const int32_t *target_truth, const int32_t *target_pred, int64_t n_target);
 
+// Calibration of target probabilities (n_target x k) under the cluster -> label
+// map found on the source: the expected calibration error of each row's top
+// probability (10 equal-width bins) and the mean log-loss of the true label
+// (the probability of the clusters mapped to it, at least 1e-15). Throws
+// std::invalid_argument on empty input, k < 1, negative labels or
+// probabilities outside [0, 1].
+struct Calibration {
+  double ece = 0.0;
+  double log_loss = 0.0;
+};
+Calibration calibration(const int32_t *source_truth, const int32_t *source_pred, int64_t n_source,
+                        const int32_t *target_truth, const float *target_probs, int64_t n_target,
+                        int64_t k);
+
 // Minimum-cost assignment of rows to columns of a dense rows x cols cost
 // matrix (row-major), rows <= cols. Returns the column of each row.
 std::vector<int64_t> hungarian_min_cost(const std::vector<double> &cost, int64_t rows,

@@ -1,0 +1,200 @@
+#include "core/gaussian_mixture.h"
+
+#include <cmath>
+
+#include "core/errors.h"
+#include "core/runtime.h"
+
+namespace tdcm {
+namespace {
+
+constexpr double kLog2Pi = 1.8378770664093453;
+
+at::Tensor chunk_of(const RowSource &rows, int64_t start) {
+  return rows.chunk(start, std::min(rows.chunk_rows, rows.rows - start)).to(at::kDouble);
+}
+
+// Sufficient statistics of one M step, accumulated chunk by chunk.
+struct Moments {
+  at::Tensor mass;     // k
+  at::Tensor sum;      // k x d
+  at::Tensor scatter;  // k x d x d: sum_i r_ij x_i x_i^T
+
+  Moments(int64_t k, int64_t d, const at::TensorOptions &o)
+      : mass(at::zeros({k}, o)), sum(at::zeros({k, d}, o)), scatter(at::zeros({k, d, d}, o)) {}
+
+  void add(const at::Tensor &x, const at::Tensor &resp) {
+    mass.add_(resp.sum(0));
+    sum.add_(resp.t().mm(x));
+    for (int64_t j = 0; j < resp.size(1); ++j) {
+      scatter[j].add_((x * resp.narrow(1, j, 1)).t().mm(x));
+    }
+  }
+};
+
+// The M step: means, covariances (MAP under `prior` when given) and weights.
+// A component that lost every row keeps its previous parameters.
+Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const ShapePrior *prior) {
+  const int64_t d = mo.sum.size(1);
+  const at::Tensor alive = mo.mass > 1e-8;
+  const at::Tensor mass = mo.mass.clamp_min(1e-8);
+  Mixture m;
+  m.means = at::where(alive.unsqueeze(1), mo.sum / mass.unsqueeze(1), previous.means);
+  // Scatter about the new means: sum r x x^T - N mu mu^T.
+  at::Tensor scatter = mo.scatter - mass.view({-1, 1, 1}) * m.means.unsqueeze(2) *
+                                        m.means.unsqueeze(1);
+  at::Tensor denom = mass;
+  if (prior != nullptr) {
+    scatter = scatter + prior->strength.view({-1, 1, 1}) * prior->covs;
+    denom = mass + prior->strength;
+  }
+  const at::Tensor eye = at::eye(d, mo.sum.options());
+  at::Tensor covs = scatter / denom.view({-1, 1, 1});
+  covs = (covs + covs.transpose(1, 2)) * 0.5 + reg * eye;
+  m.covs = at::where(alive.view({-1, 1, 1}), covs, previous.covs);
+  m.sizes = mo.mass;
+  m.weights = mass / mass.sum();
+  return m;
+}
+
+}  // namespace
+
+Mixture Mixture::to(const c10::Device &device) const {
+  auto move = [&](const at::Tensor &t) { return t.defined() ? t.to(device) : t; };
+  return Mixture{move(means), move(covs), move(weights), move(sizes)};
+}
+
+Mixture Mixture::to(at::ScalarType dtype) const {
+  auto cast = [&](const at::Tensor &t) { return t.defined() ? t.to(dtype) : t; };
+  return Mixture{cast(means), cast(covs), cast(weights), cast(sizes)};
+}
+
+Mixture Mixture::permuted(const std::vector<int64_t> &order) const {
+  const at::Tensor idx = at::tensor(order, at::kLong).to(means.device());
+  auto pick = [&](const at::Tensor &t) { return t.defined() ? t.index_select(0, idx) : t; };
+  return Mixture{pick(means), pick(covs), pick(weights), pick(sizes)};
+}
+
+PrecisionFactors precision_factors(const Mixture &m) {
+  const int64_t d = m.means.size(1);
+  auto [chol, info] = at::linalg_cholesky_ex(m.covs);
+  if (info.max().item<int64_t>() != 0) {
+    // Rounding made a covariance indefinite: lift its spectrum a little and retry.
+    const at::Tensor scale = at::diagonal(m.covs, 0, 1, 2).mean(1).clamp_min(1e-300);
+    const at::Tensor eye = at::eye(d, m.covs.options());
+    chol = at::linalg_cholesky(m.covs + 1e-6 * scale.view({-1, 1, 1}) * eye);
+  }
+  const at::Tensor eye = at::eye(d, m.covs.options()).expand_as(chol);
+  const at::Tensor inv = at::linalg_solve_triangular(chol, eye, /*upper=*/false);
+  PrecisionFactors f;
+  f.prec_chol = inv.transpose(1, 2).contiguous();
+  f.mean_proj = m.means.unsqueeze(1).bmm(f.prec_chol).squeeze(1);
+  const at::Tensor log_det = at::log(at::diagonal(f.prec_chol, 0, 1, 2)).sum(1);
+  f.log_norm = at::log(m.weights.clamp_min(1e-300)) - 0.5 * d * kLog2Pi + log_det;
+  return f;
+}
+
+at::Tensor weighted_log_prob(const at::Tensor &x, const PrecisionFactors &f) {
+  const int64_t k = f.prec_chol.size(0);
+  const int64_t d = f.prec_chol.size(1);
+  // One product for all components: x (n x d) by [P_1 ... P_k] (d x kd).
+  const at::Tensor y = x.mm(f.prec_chol.permute({1, 0, 2}).reshape({d, k * d})).view({-1, k, d}) -
+                       f.mean_proj.unsqueeze(0);
+  return f.log_norm.unsqueeze(0) - 0.5 * y.pow(2).sum(2);
+}
+
+double covariance_reg(const RowSource &rows, double reg) {
+  return reg * std::max(mean_feature_variance(rows), 1e-300);
+}
+
+Mixture mixture_from_means(const RowSource &rows, const at::Tensor &means, double reg) {
+  const at::Tensor mu = means.to(at::kDouble);
+  const int64_t k = mu.size(0);
+  const int64_t d = mu.size(1);
+  Moments mo(k, d, mu.options());
+  for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+    const at::Tensor x = chunk_of(rows, s);
+    const at::Tensor nearest = squared_distances(x, mu).argmin(1);
+    mo.add(x, at::one_hot(nearest, k).to(at::kDouble));
+  }
+  // An empty cluster keeps its mean and gets the set's mean variance as a sphere.
+  Mixture previous;
+  previous.means = mu;
+  previous.covs = at::eye(d, mu.options()).expand({k, d, d}) *
+                  std::max(mean_feature_variance(rows), 1e-12);
+  return m_step(mo, previous, reg, nullptr);
+}
+
+Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t k, double reg) {
+  Moments mo(0, 0, at::TensorOptions().dtype(at::kDouble));
+  Mixture previous;
+  for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+    const at::Tensor x = chunk_of(rows, s);
+    if (!previous.means.defined()) {
+      const int64_t d = x.size(1);
+      mo = Moments(k, d, x.options());
+      // An empty cluster gets the origin and the set's mean variance as a sphere.
+      previous.means = at::zeros({k, d}, x.options());
+      previous.covs = at::eye(d, x.options()).expand({k, d, d}) *
+                      std::max(mean_feature_variance(rows), 1e-12);
+    }
+    const at::Tensor l =
+        at::from_blob(const_cast<int32_t *>(labels + s), {x.size(0)}, at::kInt).to(at::kLong);
+    mo.add(x, at::one_hot(l.to(x.device()), k).to(at::kDouble));
+  }
+  return m_step(mo, previous, reg, nullptr);
+}
+
+EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options,
+            const ShapePrior *prior) {
+  const double reg = covariance_reg(rows, options.reg);
+  EmResult r;
+  r.mixture = init;
+  const int64_t k = init.k();
+  const int64_t d = init.means.size(1);
+  double previous = -INFINITY;
+  for (int64_t it = 1; it <= options.max_iter; ++it) {
+    const PrecisionFactors f = precision_factors(r.mixture);
+    Moments mo(k, d, init.means.options());
+    at::Tensor total = at::zeros({}, init.means.options());
+    for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+      const at::Tensor x = chunk_of(rows, s);
+      const at::Tensor lp = weighted_log_prob(x, f);
+      const at::Tensor norm = at::logsumexp(lp, 1, true);
+      total.add_(norm.sum());
+      mo.add(x, at::exp(lp - norm));
+    }
+    const double ll = total.item<double>() / static_cast<double>(rows.rows);
+    if (!std::isfinite(ll)) fail(TDCM_ERR_DIVERGED, "EM: the log-likelihood became non-finite");
+    r.mixture = m_step(mo, r.mixture, reg, prior);
+    r.log_likelihood = ll;
+    r.iterations = it;
+    if (std::abs(ll - previous) <= options.tol) break;
+    previous = ll;
+  }
+  return r;
+}
+
+EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptions &options,
+                 at::Generator &gen) {
+  const double reg = covariance_reg(rows, options.reg);
+  EmResult best;
+  for (int64_t i = 0; i < n_init; ++i) {
+    const KMeansResult km = lloyd(rows, kmeans_plus_plus(rows, k, gen), 300, 1e-4);
+    EmResult r = em(rows, mixture_from_means(rows, km.centroids, reg), options);
+    if (i == 0 || r.log_likelihood > best.log_likelihood) best = std::move(r);
+  }
+  return best;
+}
+
+void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs) {
+  const PrecisionFactors f = precision_factors(m);
+  const int64_t k = m.k();
+  for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+    const at::Tensor lp = weighted_log_prob(chunk_of(rows, s), f);
+    copy_to_buffer(lp.argmax(1).to(at::kInt), labels + s);
+    if (probs != nullptr) copy_to_buffer(at::softmax(lp, 1).to(at::kFloat), probs + s * k);
+  }
+}
+
+}  // namespace tdcm
