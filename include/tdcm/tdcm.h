@@ -392,6 +392,23 @@ TDCM_API tdcm_status tdcm_metrics_calibration(const int32_t *source_truth,
                                               const float *target_probs, int64_t n_target,
                                               int64_t k, double *ece, double *log_loss);
 
+/** Match the clusters of two labelled sets one to one by shape and position:
+ *  each cluster's mean and covariance from its rows, then the Hungarian
+ *  assignment on ||log S_t - log S_s||_F (matrix logarithm) +
+ *  ||mu_t - mu_s||^2 / (2 drift_scale^2 d). A measuring stick for scoring a
+ *  refit (which numbers its clusters arbitrarily) in the source's numbering.
+ *  @param[in] source_labels, target_labels labels in [0, k).
+ *  @param[in] drift_scale The expected movement of a centre per coordinate (> 0).
+ *  @param[out] target_to_source k entries: the source cluster of each target cluster.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT,
+ *          ::TDCM_ERR_NON_FINITE. Thread-safe. */
+TDCM_API tdcm_status tdcm_metrics_match_clusters(const float *source_x,
+                                                 const int32_t *source_labels, int64_t n_source,
+                                                 const float *target_x,
+                                                 const int32_t *target_labels, int64_t n_target,
+                                                 int64_t d, int64_t k, double drift_scale,
+                                                 int32_t *target_to_source);
+
 /** Generate one data set pair of protocol P1 ("synth-drift"): K Gaussian
  *  clusters with random full covariances, and a target whose centers moved.
  *  Each set has k * n_per_cluster rows of d columns, shuffled.

@@ -15,6 +15,7 @@
 #include "core/params.h"
 #include "core/runtime.h"
 #include "data/synth.h"
+#include "metrics/cluster_matching.h"
 #include "metrics/metrics.h"
 #include "tdcm/tdcm.h"
 
@@ -469,6 +470,29 @@ tdcm_status tdcm_metrics_calibration(const int32_t *source_truth, const int32_t 
         source_truth, source_pred, n_source, target_truth, target_probs, n_target, k);
     *ece = c.ece;
     *log_loss = c.log_loss;
+  } catch (const std::invalid_argument &e) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, e.what());
+  }
+  TDCM_API_END
+}
+
+tdcm_status tdcm_metrics_match_clusters(const float *source_x, const int32_t *source_labels,
+                                        int64_t n_source, const float *target_x,
+                                        const int32_t *target_labels, int64_t n_target, int64_t d,
+                                        int64_t k, double drift_scale, int32_t *target_to_source) {
+  TDCM_API_BEGIN
+  require(source_labels, "source_labels");
+  require(target_labels, "target_labels");
+  require(target_to_source, "target_to_source");
+  check_matrix(source_x, n_source, d);
+  check_matrix(target_x, n_target, d);
+  if (k < 1 || k > n_source || k > n_target) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "k must be in [1, n]");
+  }
+  try {
+    const std::vector<int32_t> to = tdcm::metrics::match_clusters(
+        source_x, source_labels, n_source, target_x, target_labels, n_target, d, k, drift_scale);
+    std::copy(to.begin(), to.end(), target_to_source);
   } catch (const std::invalid_argument &e) {
     tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, e.what());
   }
