@@ -106,9 +106,10 @@ struct Set {
   int64_t rows = 0;
 };
 
-// Metrics of one method over the seeds: rows source / target, ACC-kept, times.
+// Metrics of one method over the seeds: rows source / target, ACC-kept,
+// calibration (ECE, log-loss of the true class, under the source's map), times.
 struct Series {
-  std::vector<double> nmi[2], ari[2], acc[2], kept, fit_s, assign_s;
+  std::vector<double> nmi[2], ari[2], acc[2], kept, ece, log_loss, fit_s, assign_s;
   bool has_source = true;
   bool has_kept = true;
 
@@ -119,6 +120,18 @@ struct Series {
     ari[row].push_back(r.ari);
     acc[row].push_back(r.acc);
   }
+
+  // Calibration of target probabilities under the map that `map_pred` (labels
+  // of `map_set`) gives.
+  void add_calibration(const Set &map_set, const std::vector<int32_t> &map_pred, const Set &tgt,
+                       const std::vector<float> &probs, int64_t k) {
+    double e = 0, l = 0;
+    check(tdcm_metrics_calibration(map_set.y.data(), map_pred.data(), map_set.rows, tgt.y.data(),
+                                   probs.data(), tgt.rows, k, &e, &l),
+          "calibration");
+    ece.push_back(e);
+    log_loss.push_back(l);
+  }
 };
 
 inline std::vector<double> diff(const std::vector<double> &a, const std::vector<double> &b) {
@@ -128,12 +141,14 @@ inline std::vector<double> diff(const std::vector<double> &a, const std::vector<
 }
 
 inline void print_series(const char *name, const Series &s) {
+  if (s.nmi[1].empty()) return;
   auto row = [&](const char *label, const std::vector<double> &nmi, const std::vector<double> &ari,
-                 const std::vector<double> &acc, const std::string &kept, bool times) {
-    std::printf("%-17s %-7s %-13s %-13s %-13s %-13s", name, label, mean_std(nmi).c_str(),
+                 const std::vector<double> &acc, const std::string &kept, bool target) {
+    std::printf("%-22s %-7s %-13s %-13s %-13s %-13s", name, label, mean_std(nmi).c_str(),
                 mean_std(ari).c_str(), mean_std(acc).c_str(), kept.c_str());
-    if (times) {
-      std::printf(" %9.3f %10.4f", mean(s.fit_s), mean(s.assign_s));
+    if (target) {
+      std::printf(" %-13s %-13s %9.3f %10.4f", mean_std(s.ece).c_str(),
+                  mean_std(s.log_loss).c_str(), mean(s.fit_s), mean(s.assign_s));
     }
     std::printf("\n");
   };
@@ -151,11 +166,18 @@ inline tdcm_model *create(const std::string &params) {
   return m;
 }
 
-inline std::vector<int32_t> assign(tdcm_model *m, const Set &set, double *seconds) {
+inline int64_t columns(const Set &set) { return static_cast<int64_t>(set.x.size() / set.rows); }
+
+// Labels of every row, and when `probs` is not null its n x k probabilities.
+inline std::vector<int32_t> assign(tdcm_model *m, const Set &set, double *seconds,
+                                   std::vector<float> *probs = nullptr) {
   std::vector<int32_t> labels(set.rows);
+  int64_t k = 0;
+  check(tdcm_get_k(m, &k), "k");
+  if (probs != nullptr) probs->resize(static_cast<size_t>(set.rows * k));
   const double t0 = now_s();
-  check(tdcm_assign(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows),
-                    labels.data(), nullptr),
+  check(tdcm_assign(m, set.x.data(), set.rows, columns(set), labels.data(),
+                    probs != nullptr ? probs->data() : nullptr),
         "assign");
   if (seconds) *seconds = now_s() - t0;
   return labels;
@@ -163,8 +185,7 @@ inline std::vector<int32_t> assign(tdcm_model *m, const Set &set, double *second
 
 inline double fit(tdcm_model *m, const Set &set, const int64_t *ids = nullptr) {
   const double t0 = now_s();
-  check(tdcm_fit(m, set.x.data(), set.rows, static_cast<int64_t>(set.x.size() / set.rows), ids),
-        "fit");
+  check(tdcm_fit(m, set.x.data(), set.rows, columns(set), ids), "fit");
   return now_s() - t0;
 }
 
@@ -178,59 +199,135 @@ inline double acc_kept(const Set &src, const std::vector<int32_t> &src_pred, con
 }
 
 inline void header(const char *what) {
-  std::printf("%-17s %-7s %-13s %-13s %-13s %-13s %9s %10s\n", what, "row", "NMI", "ARI", "ACC",
-              "ACC-kept", "fit s/set", "assign s");
+  std::printf("%-22s %-7s %-13s %-13s %-13s %-13s %-13s %-13s %9s %10s\n", what, "row", "NMI",
+              "ARI", "ACC", "ACC-kept", "ECE", "log-loss", "fit s/set", "assign s");
 }
 
-// The three methods of a transfer protocol over its seeds.
+// The methods of a transfer protocol over its seeds. "k-means adapt" starts
+// Lloyd on the target from the source's centroids (tdcm_adapt); the Gaussian
+// mixture refit is fitted on the target; the matched refit is the same refit
+// with each target cluster matched to a source mixture's cluster
+// (tdcm_metrics_match_clusters), so that it can be scored in the source's numbering.
 struct Methods {
-  Series tdcm, transfer, refit;
-  Methods() { refit.has_source = refit.has_kept = false; }
+  Series tdcm, transfer, adapt, refit, gmm_refit, gmm_matched;
+  Methods() {
+    refit.has_source = refit.has_kept = false;
+    gmm_refit.has_source = gmm_refit.has_kept = false;
+    gmm_matched.has_source = false;
+  }
+};
+
+// What run_transfer compares.
+struct TransferSpec {
+  std::string tdcm_params, kmeans_params;
+  std::string gmm_params;    // empty: no Gaussian mixture rows
+  double drift_scale = 2.0;  // for the matched refit: r * s
+  bool calibrate = true;     // TDCM's probabilities scored (ECE, log-loss)
 };
 
 // Fits a model of `params` on src and adds its scores on src and tgt, with
-// ACC-kept, the fit time and the time to assign tgt. `progress`, if given,
-// watches the fit; `facts` prints the run facts from the model first.
+// ACC-kept, the fit time and the time to assign tgt (and with `calibrate`,
+// ECE and log-loss). `progress`, if given, watches the fit; `facts` prints
+// the run facts from the model first.
 inline void fit_and_transfer(const std::string &params, const Set &src, const Set &tgt, Series &out,
-                             bool facts = false, tdcm_progress_fn progress = nullptr) {
+                             bool facts = false, tdcm_progress_fn progress = nullptr,
+                             bool calibrate = false) {
   tdcm_model *m = create(params);
   if (facts) print_run_facts(m);
   if (progress != nullptr) check(tdcm_set_progress_callback(m, progress, nullptr), "progress");
   out.fit_s.push_back(fit(m, src));
   const auto s_pred = assign(m, src, nullptr);
   double t = 0;
-  const auto t_pred = assign(m, tgt, &t);
+  std::vector<float> probs;
+  const auto t_pred = assign(m, tgt, &t, calibrate ? &probs : nullptr);
   out.assign_s.push_back(t);
   out.add(0, src, s_pred);
   out.add(1, tgt, t_pred);
   out.kept.push_back(acc_kept(src, s_pred, tgt, t_pred));
+  int64_t k = 0;
+  check(tdcm_get_k(m, &k), "k");
+  if (calibrate) out.add_calibration(src, s_pred, tgt, probs, k);
   tdcm_destroy(m);
 }
 
-// One seed of a transfer protocol: TDCM (tdcm_params) and k-means
-// (kmeans_params) are fitted on src and assign tgt with what they learned
-// there (one pass for TDCM, fixed centroids for "k-means transfer");
-// "k-means refit" is fitted on tgt itself. `facts` and `progress` as in
+// One seed of a transfer protocol: TDCM and k-means fitted on src assign tgt
+// with what they learned there (one pass for TDCM, fixed centroids for
+// "k-means transfer", Lloyd from the source's centroids for "k-means adapt");
+// the refits are fitted on tgt itself. `facts` and `progress` as in
 // fit_and_transfer, for TDCM.
-inline void run_transfer(const Set &src, const Set &tgt, const std::string &tdcm_params,
-                         const std::string &kmeans_params, Methods &out, bool facts,
-                         tdcm_progress_fn progress = nullptr) {
-  fit_and_transfer(tdcm_params, src, tgt, out.tdcm, facts, progress);
-  fit_and_transfer(kmeans_params, src, tgt, out.transfer);
-  tdcm_model *m = create(kmeans_params);
+inline void run_transfer(const Set &src, const Set &tgt, const TransferSpec &spec, Methods &out,
+                         bool facts, tdcm_progress_fn progress = nullptr) {
+  fit_and_transfer(spec.tdcm_params, src, tgt, out.tdcm, facts, progress, spec.calibrate);
+  fit_and_transfer(spec.kmeans_params, src, tgt, out.transfer);
+  {
+    tdcm_model *m = create(spec.kmeans_params);
+    out.adapt.fit_s.push_back(fit(m, src));
+    const auto s_pred = assign(m, src, nullptr);
+    std::vector<int32_t> t_pred(tgt.rows);
+    const double t0 = now_s();
+    check(tdcm_adapt(m, tgt.x.data(), tgt.rows, columns(tgt)), "adapt");
+    check(tdcm_predict(m, tgt.x.data(), tgt.rows, columns(tgt), t_pred.data(), nullptr),
+          "predict");
+    out.adapt.assign_s.push_back(now_s() - t0);
+    out.adapt.add(0, src, s_pred);
+    out.adapt.add(1, tgt, t_pred);
+    out.adapt.kept.push_back(acc_kept(src, s_pred, tgt, t_pred));
+    tdcm_destroy(m);
+  }
+  tdcm_model *m = create(spec.kmeans_params);
   out.refit.fit_s.push_back(fit(m, tgt));
   double t = 0;
   const auto r_pred = assign(m, tgt, &t);
   out.refit.assign_s.push_back(t);
   out.refit.add(1, tgt, r_pred);
   tdcm_destroy(m);
+  if (spec.gmm_params.empty()) return;
+
+  // The refit pays its fit for every set it clusters: its time is fit + assign.
+  m = create(spec.gmm_params);
+  int64_t k = 0;
+  check(tdcm_get_k(m, &k), "k");
+  const double f = fit(m, tgt);
+  std::vector<float> probs;
+  const auto g_pred = assign(m, tgt, &t, &probs);
+  tdcm_destroy(m);
+  for (Series *s : {&out.gmm_refit, &out.gmm_matched}) {
+    s->fit_s.push_back(0.0);
+    s->assign_s.push_back(f + t);
+    s->add(1, tgt, g_pred);
+  }
+  // Its calibration under its own best map on the target (favourable to it).
+  out.gmm_refit.add_calibration(tgt, g_pred, tgt, probs, k);
+
+  m = create(spec.gmm_params);
+  fit(m, src);
+  const auto s_pred = assign(m, src, nullptr);
+  tdcm_destroy(m);
+  std::vector<int32_t> to_source(static_cast<size_t>(k));
+  check(tdcm_metrics_match_clusters(src.x.data(), s_pred.data(), src.rows, tgt.x.data(),
+                                    g_pred.data(), tgt.rows, columns(tgt), k, spec.drift_scale,
+                                    to_source.data()),
+        "match_clusters");
+  std::vector<int32_t> matched(g_pred.size());
+  std::vector<float> matched_probs(probs.size());
+  for (size_t i = 0; i < g_pred.size(); ++i) {
+    matched[i] = to_source[static_cast<size_t>(g_pred[i])];
+    for (int64_t j = 0; j < k; ++j) {
+      matched_probs[i * k + to_source[static_cast<size_t>(j)]] = probs[i * k + j];
+    }
+  }
+  out.gmm_matched.kept.push_back(acc_kept(src, s_pred, tgt, matched));
+  out.gmm_matched.add_calibration(src, s_pred, tgt, matched_probs, k);
 }
 
 inline void print_methods(const Methods &m) {
   header("method");
   print_series("TDCM", m.tdcm);
   print_series("k-means transfer", m.transfer);
+  print_series("k-means adapt", m.adapt);
   print_series("k-means refit", m.refit);
+  print_series("GMM refit", m.gmm_refit);
+  print_series("GMM refit, matched", m.gmm_matched);
 }
 
 // "2,3,5,10" -> {2,3,5,10}

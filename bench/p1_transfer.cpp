@@ -3,10 +3,12 @@
 //
 //   p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds 10] [--dim 2]
 //               [--n 500] [--params "key=value ..."] [--quick] [--assign-rows N]
+//               [--unequal R] [--anisotropy A]
 #include <cstring>
 #include <map>
 
 #include "bench_util.h"
+#include "data/synth.h"
 
 namespace {
 
@@ -29,43 +31,69 @@ struct Options {
   int64_t sets = 50;  // P1m training collection size
   double spread = 4.0;
   double drift = 0.5;
+  double unequal = 1.0;     // P1 variant: cluster sizes spread over a factor R
+  double anisotropy = 1.0;  // P1 variant: first principal axis' variance times A
   std::string params;
   std::string runtime;  // " threads=N" for every model, from --threads
   int64_t assign_rows = 0;
 };
 
+// The P1 generator (with the variants' options) on the library's support code.
 std::pair<Set, Set> make_pair(const Options &o, int64_t k, uint64_t seed) {
-  Set s, t;
-  s.rows = t.rows = k * o.n;
-  s.x.resize(s.rows * o.dim);
-  t.x.resize(t.rows * o.dim);
-  s.y.resize(s.rows);
-  t.y.resize(t.rows);
-  bench::check(tdcm_synth_drift(k, o.dim, o.n, seed, o.spread, o.drift, s.x.data(), s.y.data(),
-                                t.x.data(), t.y.data()),
-               "synth");
-  return {s, t};
+  tdcm::data::DriftSpec spec;
+  spec.k = k;
+  spec.d = o.dim;
+  spec.n_per_cluster = o.n;
+  spec.seed = seed;
+  spec.spread = o.spread;
+  spec.drift = o.drift;
+  spec.unequal = o.unequal;
+  spec.anisotropy = o.anisotropy;
+  tdcm::data::DriftPair pair = tdcm::data::make_drift_pair(spec);
+  auto to_set = [](tdcm::data::LabelledSet &l) {
+    Set s;
+    s.rows = l.rows;
+    s.x = std::move(l.x);
+    s.y = std::move(l.y);
+    return s;
+  };
+  return {to_set(pair.source), to_set(pair.target)};
 }
 
-// Target NMI means per K for the closing summary.
-std::map<std::string, std::map<int64_t, double>> summary;
+// Means per method and K for the closing summaries: target NMI, ACC-kept, ECE, log-loss.
+std::map<std::string, std::map<int64_t, double>> summary, kept_summary, ece_summary,
+    loss_summary;
+
+void summarise(const char *name, const Series &s, int64_t k) {
+  summary[name][k] = bench::mean(s.nmi[1]);
+  if (!s.kept.empty()) kept_summary[name][k] = bench::mean(s.kept);
+  if (!s.ece.empty()) ece_summary[name][k] = bench::mean(s.ece);
+  if (!s.log_loss.empty()) loss_summary[name][k] = bench::mean(s.log_loss);
+}
 
 void run_p1(const Options &o, int64_t k) {
   bench::Methods methods;
   for (int64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
     const std::string common = " k=" + std::to_string(k) + " seed=" + std::to_string(seed);
-    bench::run_transfer(src, tgt, "algo=tdcm" + common + o.runtime + " " + o.params,
-                        "algo=kmeans" + common + o.runtime, methods,
-                        seed == o.first_seed && k == o.ks.front());
+    bench::TransferSpec spec;
+    spec.tdcm_params = "algo=tdcm" + common + o.runtime + " " + o.params;
+    spec.kmeans_params = "algo=kmeans" + common + o.runtime;
+    spec.gmm_params = "algo=gmm n_init=5" + common + o.runtime;
+    spec.drift_scale = o.drift * o.spread;
+    bench::run_transfer(src, tgt, spec, methods, seed == o.first_seed && k == o.ks.front());
   }
-  std::printf("\n## P1 K=%lld D=%lld n=%lld s=%g r=%g seeds %lld..%lld\n", (long long)k,
-              (long long)o.dim, (long long)o.n, o.spread, o.drift, (long long)o.first_seed,
-              (long long)(o.first_seed + o.seeds - 1));
+  std::printf("\n## P1 K=%lld D=%lld n=%lld s=%g r=%g unequal=%g anisotropy=%g seeds %lld..%lld\n",
+              (long long)k, (long long)o.dim, (long long)o.n, o.spread, o.drift, o.unequal,
+              o.anisotropy, (long long)o.first_seed, (long long)(o.first_seed + o.seeds - 1));
+  std::printf("(assign s = time to cluster the target; for the refits, fit + assign)\n");
   bench::print_methods(methods);
-  summary["TDCM"][k] = bench::mean(methods.tdcm.nmi[1]);
-  summary["k-means transfer"][k] = bench::mean(methods.transfer.nmi[1]);
-  summary["k-means refit"][k] = bench::mean(methods.refit.nmi[1]);
+  summarise("TDCM", methods.tdcm, k);
+  summarise("k-means transfer", methods.transfer, k);
+  summarise("k-means adapt", methods.adapt, k);
+  summarise("k-means refit", methods.refit, k);
+  summarise("GMM refit", methods.gmm_refit, k);
+  summarise("GMM refit, matched", methods.gmm_matched, k);
   std::fflush(stdout);
 }
 
@@ -85,8 +113,9 @@ void run_p1m(const Options &o, int64_t k) {
   if (k == o.ks.front()) bench::print_run_facts(m);
   const double fit_s = fit(m, collection, ids.data());
 
-  Series tdcm, refit;
+  Series tdcm, refit, gmm;
   tdcm.has_source = tdcm.has_kept = refit.has_source = refit.has_kept = false;
+  gmm.has_source = gmm.has_kept = false;
   for (int64_t seed = o.first_seed; seed < o.first_seed + o.seeds; ++seed) {
     const auto [src, tgt] = make_pair(o, k, static_cast<uint64_t>(seed));
     double t = 0;
@@ -102,6 +131,15 @@ void run_p1m(const Options &o, int64_t k) {
     refit.assign_s.push_back(f + t);  // a refit pays its fit for every set it clusters
     refit.add(1, tgt, pred);
     tdcm_destroy(r);
+
+    r = create("algo=gmm n_init=5 k=" + std::to_string(k) + " seed=" + std::to_string(seed) +
+               o.runtime);
+    const double g = fit(r, tgt);
+    const auto g_pred = assign(r, tgt, &t);
+    gmm.fit_s.push_back(g);
+    gmm.assign_s.push_back(g + t);
+    gmm.add(1, tgt, g_pred);
+    tdcm_destroy(r);
   }
   std::printf(
       "\n## P1m K=%lld D=%lld n=%lld: trained once on %lld sets (%.1f s), "
@@ -112,8 +150,10 @@ void run_p1m(const Options &o, int64_t k) {
   header("method");
   print_series("TDCM", tdcm);
   print_series("k-means refit", refit);
-  summary["TDCM"][k] = bench::mean(tdcm.nmi[1]);
-  summary["k-means refit"][k] = bench::mean(refit.nmi[1]);
+  print_series("GMM refit", gmm);
+  summarise("TDCM", tdcm, k);
+  summarise("k-means refit", refit, k);
+  summarise("GMM refit", gmm, k);
   tdcm_destroy(m);
   std::fflush(stdout);
 }
@@ -179,6 +219,17 @@ void run_assign_rows(const Options &o, int64_t k) {
                 (long long)tgt.rows, (long long)o.dim, (long long)k, algo, t, bench::cpu_s() - cpu);
     tdcm_destroy(m);
   }
+  // What a user who refits a Gaussian mixture on each new set pays instead.
+  tdcm_model *g = create("algo=gmm n_init=5 k=" + std::to_string(k) + " seed=0" + o.runtime);
+  double t = 0;
+  const double cpu = bench::cpu_s();
+  const double f = fit(g, tgt);
+  assign(g, tgt, &t);
+  std::printf(
+      "GMM refit (5 restarts, fit + assign) of %lld rows x %lld dims, K=%lld: %.4f s (CPU %.4f "
+      "s)\n",
+      (long long)tgt.rows, (long long)o.dim, (long long)k, f + t, bench::cpu_s() - cpu);
+  tdcm_destroy(g);
 }
 
 void usage() {
@@ -186,7 +237,9 @@ void usage() {
       "usage: p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds N] [--first-seed S]\n"
       "                   [--dim D] [--n N]\n"
       "                   [--sets M] [--params \"key=value ...\"] [--quick] [--assign-rows N]\n"
-      "                   [--threads N]\n"
+      "                   [--threads N] [--unequal R] [--anisotropy A]\n"
+      "  --unequal R: cluster c has round(n R^-u) rows, u ~ U[0, 1] (P1 variant; 1 = P1)\n"
+      "  --anisotropy A: each cluster's first principal variance times A (1 = P1)\n"
       "  --threads: threads=N for every model, TDCM and k-means (default: the library's)\n"
       "  --quick: 3 seeds (and for p1m a collection of 10 sets), for a CPU check\n");
 }
@@ -218,6 +271,10 @@ int main(int argc, char **argv) {
       o.n = std::stoll(value());
     else if (a == "--sets")
       o.sets = std::stoll(value());
+    else if (a == "--unequal")
+      o.unequal = std::stod(value());
+    else if (a == "--anisotropy")
+      o.anisotropy = std::stod(value());
     else if (a == "--params")
       o.params = value();
     else if (a == "--assign-rows")
@@ -260,13 +317,19 @@ int main(int argc, char **argv) {
       run_p1m(o, k);
     }
   }
-  if (!summary.empty()) {
-    std::printf("\n## target NMI (mean over seeds)\n%-17s", "method");
+  const std::pair<const char *, const std::map<std::string, std::map<int64_t, double>> *>
+      tables[] = {{"target NMI", &summary},
+                  {"ACC-kept", &kept_summary},
+                  {"ECE (top probability, 10 bins)", &ece_summary},
+                  {"log-loss of the true class", &loss_summary}};
+  for (const auto &[title, table] : tables) {
+    if (table->empty()) continue;
+    std::printf("\n## %s (mean over seeds)\n%-22s", title, "method");
     for (int64_t k : o.ks) std::printf(" K=%-6lld", (long long)k);
     std::printf("\n");
-    for (const auto &[method, by_k] : summary) {
-      std::printf("%-17s", method.c_str());
-      for (int64_t k : o.ks) std::printf(" %-8.3f", by_k.at(k));
+    for (const auto &[method, by_k] : *table) {
+      std::printf("%-22s", method.c_str());
+      for (int64_t k : o.ks) std::printf(" %-8.3f", by_k.count(k) ? by_k.at(k) : NAN);
       std::printf("\n");
     }
   }

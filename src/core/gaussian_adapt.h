@@ -17,12 +17,12 @@ namespace tdcm {
 struct GaussianAdaptOptions {
   int64_t k = 5;
   int64_t restarts = 5;         // k-means++ seedings tried beside the source's mixture
-  int64_t restart_rows = 8192;  // larger sets compare the starts on a seeded subset this large
+  int64_t restart_rows = 2048;  // larger sets compare the starts on a seeded subset this large
   int64_t chunk_rows = 65536;
   EmOptions em;
   // Pseudo-counts of the shape prior, as a multiple of each source cluster's
   // own row count (0 = no prior).
-  double shape_prior = 1.0;
+  double shape_prior = 0.1;
 };
 
 struct GaussianAdaptation {

@@ -103,6 +103,12 @@ at::Tensor weighted_log_prob(const at::Tensor &x, const PrecisionFactors &f) {
   return f.log_norm.unsqueeze(0) - 0.5 * y.pow(2).sum(2);
 }
 
+double prior_log_density(const Mixture &m, const ShapePrior &prior) {
+  const at::Tensor log_det = at::logdet(m.covs);
+  const at::Tensor trace = at::diagonal(at::linalg_solve(m.covs, prior.covs), 0, 1, 2).sum(1);
+  return (prior.strength * (log_det + trace)).sum().item<double>() * -0.5;
+}
+
 double covariance_reg(const RowSource &rows, double reg) {
   return reg * std::max(mean_feature_variance(rows), 1e-300);
 }
@@ -187,13 +193,18 @@ EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptio
   return best;
 }
 
-void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs) {
+void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs,
+                       const at::Tensor &relabel) {
   const PrecisionFactors f = precision_factors(m);
+  const at::Tensor r = relabel.defined() ? relabel.to(m.means.device(), at::kDouble) : relabel;
   const int64_t k = m.k();
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor lp = weighted_log_prob(chunk_of(rows, s), f);
     copy_to_buffer(lp.argmax(1).to(at::kInt), labels + s);
-    if (probs != nullptr) copy_to_buffer(at::softmax(lp, 1).to(at::kFloat), probs + s * k);
+    if (probs == nullptr) continue;
+    at::Tensor p = at::softmax(lp, 1);
+    if (r.defined()) p = p.mm(r);
+    copy_to_buffer(p.to(at::kFloat), probs + s * k);
   }
 }
 

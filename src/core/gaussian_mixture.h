@@ -73,6 +73,11 @@ Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t 
 EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options,
             const ShapePrior *prior = nullptr);
 
+// The prior's log-density of the mixture's covariances, up to a constant:
+// sum_j -strength_j / 2 (log det Sigma_j + tr(Sigma_j^-1 Sigma0_j)), the
+// inverse-Wishart term whose maximum the MAP step of em() finds.
+double prior_log_density(const Mixture &m, const ShapePrior &prior);
+
 // The absolute diagonal regularisation for `rows`: options.reg x mean feature variance.
 double covariance_reg(const RowSource &rows, double reg);
 
@@ -82,6 +87,10 @@ EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptio
                  at::Generator &gen);
 
 // Posterior labels and (when probs is not null) probabilities of every row.
-void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs);
+// With `relabel` (k x k, rows summing to 1), the probabilities are the
+// posterior times it: p'(c | x) = sum_j p(j | x) relabel[j, c]; the labels
+// stay the posterior's.
+void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs,
+                       const at::Tensor &relabel = {});
 
 }  // namespace tdcm

@@ -89,6 +89,20 @@ struct DriftModel {
     if (!shape.empty()) shape_var = std::max(s / (static_cast<double>(k) * shape_dims), shape_floor);
   }
 
+  // Row i: the posterior over source clusters of target component i.
+  at::Tensor posterior() const {
+    at::Tensor out = at::empty({k, k}, at::kDouble);
+    double *p = out.data_ptr<double>();
+    for (int64_t i = 0; i < k; ++i) {
+      double lowest = INFINITY;
+      for (int64_t j = 0; j < k; ++j) lowest = std::min(lowest, cost(i, j));
+      double total = 0;
+      for (int64_t j = 0; j < k; ++j) total += p[i * k + j] = std::exp(lowest - cost(i, j));
+      for (int64_t j = 0; j < k; ++j) p[i * k + j] /= total;
+    }
+    return out;
+  }
+
   std::vector<double> confidence(const std::vector<int64_t> &source_of) const {
     std::vector<double> out;
     for (int64_t i = 0; i < k; ++i) {
@@ -103,6 +117,14 @@ struct DriftModel {
 };
 
 }  // namespace
+
+at::Tensor identity_posterior(const Mixture &source, const Mixture &target) {
+  DriftModel model(source, target);
+  std::vector<int64_t> same(static_cast<size_t>(model.k));
+  std::iota(same.begin(), same.end(), 0);
+  model.fit_scales(same);
+  return model.posterior();
+}
 
 ClusterMatch match_components(const Mixture &source, const Mixture &target) {
   DriftModel model(source, target);

@@ -36,6 +36,11 @@ ClusterMatch match_components(const Mixture &source, const Mixture &target);
 // scales estimated from that pairing.
 std::vector<double> pairing_confidence(const Mixture &source, const Mixture &target);
 
+// For the pairing target j -> source j, scales estimated from it: row j is the
+// posterior over source clusters that target component j continues (k x k,
+// double, rows sum to 1; its diagonal is pairing_confidence).
+at::Tensor identity_posterior(const Mixture &source, const Mixture &target);
+
 struct ClusterReport {
   int64_t source_cluster = -1;  // the source cluster it continues (its label)
   double confidence = 0.0;

@@ -247,7 +247,7 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
       next.source_embed_std = e.std;
       const RowSource z = tensor_rows(e.z, params_.chunk_rows);
       next.source =
-          gmm_fit(z, params_.k, params_.infer_restarts, EmOptions{}, gen).mixture.to(at::kFloat);
+          gmm_fit(z, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
       next.source_counts = posterior_counts(z, next.source);
     } else if (sets.size() == 1 && (params_.init == "source" || params_.init == "auto")) {
       at::NoGradGuard no_grad;
@@ -279,6 +279,12 @@ void Model::label_against(const State &state, const float *x, int64_t n,
 
 Model::Embedded Model::embed_for_mixture(const State &state, const float *x, int64_t n) const {
   return embed_set(state, x, n, state.source_embed_mean, state.source_embed_std);
+}
+
+at::Tensor Model::identity_relabel(const State &state, const Mixture &adapted) const {
+  if (!params_.identity_probs || !state.source.defined()) return {};
+  return identity_posterior(state.source.to(at::kDouble).to(at::kCPU),
+                            adapted.to(at::kDouble).to(at::kCPU));
 }
 
 Mixture Model::adapt_gaussian(const State &state, const at::Tensor &z) const {
@@ -313,8 +319,9 @@ void Model::assign_rows(const State &state, const float *x, int64_t n, int32_t *
   Embedded &e = keep != nullptr ? *keep : local;
   if (params_.metric == "gaussian") {
     e = embed_for_mixture(state, x, n);
-    mixture_posterior(tensor_rows(e.z, params_.chunk_rows), adapt_gaussian(state, e.z), labels,
-                      probs);
+    const Mixture m = adapt_gaussian(state, e.z);
+    mixture_posterior(tensor_rows(e.z, params_.chunk_rows), m, labels, probs,
+                      identity_relabel(state, m));
     return;
   }
   e = embed_set(state, x, n);
@@ -370,6 +377,7 @@ std::vector<ClusterReport> Model::assign_report(const float *x, int64_t n, int64
 
 std::vector<ClusterReport> Model::adapted_report() const {
   if (!state_) fail(TDCM_ERR_NOT_FITTED, "the model is not fitted: call tdcm_fit or tdcm_load");
+  if (!state_->source.defined()) report_of(*state_);  // no source clusters: its error
   if (!state_->target.defined()) {
     fail(TDCM_ERR_NOT_ADAPTED, "no adapted centroids: call tdcm_adapt on the target first");
   }
@@ -439,7 +447,8 @@ void Model::predict_rows(const State &state, const float *x, int64_t n, int32_t 
   Embedded local;
   Embedded &e = keep != nullptr && keep->z.defined() ? *keep : local;
   if (!e.z.defined()) e = embed_set(state, x, n, state.adapted_mean, state.adapted_std);
-  mixture_posterior(tensor_rows(e.z, params_.chunk_rows), m, labels, probs);
+  mixture_posterior(tensor_rows(e.z, params_.chunk_rows), m, labels, probs,
+                    identity_relabel(state, m));
 }
 
 }  // namespace tdcm

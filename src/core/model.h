@@ -115,6 +115,9 @@ class Model {
   // the mixture adapted to it (in the source's numbering when it has one).
   Embedded embed_for_mixture(const State &state, const float *x, int64_t n) const;
   Mixture adapt_gaussian(const State &state, const at::Tensor &z) const;
+  // tdcm, metric=gaussian: the k x k posterior of each cluster's name
+  // (identity_probs), or undefined.
+  at::Tensor identity_relabel(const State &state, const Mixture &adapted) const;
   // assign / predict on a state; `keep`, when given, receives tdcm's embedded set.
   void assign_rows(const State &state, const float *x, int64_t n, int32_t *labels, float *probs,
                    Embedded *keep) const;

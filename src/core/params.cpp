@@ -194,7 +194,8 @@ const std::vector<Entry> &entries() {
       {{"standardize", "bool", "false", "true|false",
         "scale input columns by the source's mean and std (stored in the model)"},
        TDCM_BOOL(standardize)},
-      {{"n_init", "int", "10", "[1, 10000]", "k-means: restarts (best inertia kept)"},
+      {{"n_init", "int", "10", "[1, 10000]", "restarts of a fit: k-means (best inertia kept), gmm and tdcm's source mixture "
+        "(metric=gaussian; highest likelihood kept)"},
        TDCM_INT(n_init, 1, 10000)},
       {{"max_iter", "int", "300", "[1, 1000000]", "k-means: Lloyd iterations per restart"},
        TDCM_INT(max_iter, 1, 1000000)},
@@ -221,11 +222,18 @@ const std::vector<Entry> &entries() {
         "the source's shapes as a prior (shape_prior); shared = the paper's learned "
         "(W_Q, W_K) for all centroids; training always uses shared"},
        TDCM_CHOICE(metric, "gaussian", "shared")},
-      {{"shape_prior", "float", "1", "[0, 1e6]",
+      {{"shape_prior", "float", "0.1", "[0, 1e6]",
         "metric=gaussian: weight of the source's cluster shapes when refining a target "
         "cluster's covariance, in pseudo-rows per source row of that cluster (0 = none; "
-        "1 = the source's evidence counts as much as its own rows)"},
+        "1 = the source's evidence counts as much as its own rows; measured on P1, more lets "
+        "the source mixture's own errors at large k into the target)"},
        TDCM_REAL(shape_prior, 0.0, false, 1e6)},
+      {{"identity_probs", "bool", "true", "true|false",
+        "metric=gaussian with source clusters: the probabilities fold in how sure each "
+        "cluster's name is, p(source cluster c | row) = sum_j p(j | row) P(j continues c) "
+        "(the report's matching model), so that they say how likely a row belongs to each "
+        "source segment; labels stay the mixture's; false = the mixture's posterior"},
+       TDCM_BOOL(identity_probs)},
       {{"embed_norm", "enum", "global", "none|dim|global",
         "normalise embeddings over the set being clustered (the mini-batch in training, the "
         "whole set at inference; no affine part, no running statistics): dim = standardise "
@@ -246,14 +254,16 @@ const std::vector<Entry> &entries() {
         "temperature at inference (the effective softmax temperature is its square; 0 = tau, "
         "the paper)"},
        TDCM_REAL(infer_tau, 0.0, false, 1e6)},
-      {{"infer_restarts", "int", "10", "[1, 10000]",
-        "init=kmeans++ (and the source centroids at fit): seedings tried, the one with the "
-        "lowest clustering cost kept"},
+      {{"infer_restarts", "int", "5", "[1, 10000]",
+        "k-means++ seedings tried at inference: metric=gaussian tries them beside the "
+        "source's mixture and keeps the most probable; metric=shared with init=kmeans++ (and "
+        "its source centroids at fit) keeps the lowest clustering cost"},
        TDCM_INT(infer_restarts, 1, 10000)},
-      {{"restart_rows", "int", "8192", "[0, 2147483647]",
-        "sets larger than this compare their infer_restarts seedings on a seeded random "
-        "subset of this many rows, then iterate the best on all rows (0 = all rows; the "
-        "paper has one start)"},
+      {{"restart_rows", "int", "2048", "[0, 2147483647]",
+        "sets larger than this compare their starts on a seeded random subset of this many "
+        "rows (metric=gaussian: at least max(50, 4 b) per cluster), then iterate the best "
+        "(metric=gaussian: the best three) on all rows (0 = all rows; the paper has one "
+        "start)"},
        TDCM_INT(restart_rows, 0, kMaxInt)},
       {{"train_encoder", "bool", "true", "true|false",
         "train the encoder; false keeps its random init and trains only the blocks' metrics "

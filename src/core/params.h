@@ -36,13 +36,14 @@ struct Params {
   // restores the model exactly as written there.
   std::string encoder = "identity";   // paper: mlp
   std::string metric = "gaussian";    // paper: shared
-  double shape_prior = 1.0;           // paper: irrelevant (metric=shared)
+  double shape_prior = 0.1;           // paper: irrelevant (metric=shared)
+  bool identity_probs = true;         // paper: irrelevant (metric=shared)
   std::string embed_norm = "global";  // paper: none
   std::string init = "auto";          // paper: identity
   int64_t infer_blocks = 20;          // paper: 0 (= blocks)
   double infer_tau = 0.1;             // paper: 0 (= tau)
-  int64_t restart_rows = 8192;        // paper: 0 (all rows; irrelevant with one start)
-  int64_t infer_restarts = 10;        // paper: 1 (irrelevant with the identity start)
+  int64_t restart_rows = 2048;        // paper: 0 (all rows; irrelevant with one start)
+  int64_t infer_restarts = 5;         // paper: 1 (irrelevant with the identity start)
   bool train_encoder = true;          // paper: true
   // Images: "CxHxW" (rows are C x H x W row-major), or "none" for plain vectors.
   std::string input_shape = "none";
