@@ -8,9 +8,9 @@
  *  - the model handle is a SafeHandle (ModelHandle): the runtime keeps it
  *    alive and un-released for the length of every call, so Dispose() racing
  *    a call on another thread cannot free the model under it;
- *  - arrays are blittable (float[], int[], long[]) and passed as [In] or
- *    [Out] arrays, which the P/Invoke marshaller pins and passes by address:
- *    never copied;
+ *  - arrays are blittable (float[], int[], long[], and ClusterReport[], laid
+ *    out as tdcm_cluster_report) and passed as [In] or [Out] arrays, which
+ *    the P/Invoke marshaller pins and passes by address: never copied;
  *  - scalar and string outputs are out parameters. */
 %module TdcmNative
 
@@ -39,6 +39,17 @@
 %rename(Diverged) TDCM_ERR_DIVERGED;
 %typemap(csimports) enum tdcm_status "\n// Status codes of the C API (tdcm_status); see include/tdcm/tdcm.h.\n#pragma warning disable 1591\n"
 
+/* Which centroids Model.GetCentroids returns: Centroids.Source, Centroids.Adapted. */
+%rename(Centroids) tdcm_centroids;
+%rename(Source) TDCM_CENTROIDS_SOURCE;
+%rename(Adapted) TDCM_CENTROIDS_ADAPTED;
+%typemap(csimports) enum tdcm_centroids "\n// Which centroids Model.GetCentroids returns (tdcm_centroids); see include/tdcm/tdcm.h.\n#pragma warning disable 1591\n"
+
+/* The flag bits of ClusterReport: constants of the internal TdcmNative class. */
+%csconst(1) TDCM_CLUSTER_UNMATCHED;
+%csconst(1) TDCM_CLUSTER_MOVED_FAR;
+%csconst(1) TDCM_CLUSTER_SHRANK;
+
 %{
 #include <string.h>
 
@@ -46,6 +57,13 @@
 
 /* The metrics struct crosses as three doubles. */
 typedef char tdcm_csharp_metrics_layout[sizeof(tdcm_metrics_result) == 3 * sizeof(double) ? 1 : -1];
+/* The report crosses as an array of Tdcm.ClusterReport: three ints, two
+   doubles and two longs, in this order and at these offsets (C#'s sequential
+   layout aligns each field to its size, as C does here). */
+typedef char tdcm_csharp_report_layout[
+    sizeof(tdcm_cluster_report) == 48 && offsetof(tdcm_cluster_report, flags) == 8 &&
+    offsetof(tdcm_cluster_report, confidence) == 16 &&
+    offsetof(tdcm_cluster_report, source_size) == 32 ? 1 : -1];
 %}
 
 /* ---- Status: thrown on failure, void in C# --------------------------------- */
@@ -95,6 +113,7 @@ TDCMCS_ARRAY(int32_t, TDCM_INT32S_IN, int, In)
 TDCMCS_ARRAY(int64_t, TDCM_INT64S_IN, long, In)
 TDCMCS_ARRAY(float, TDCM_FLOATS_OUT, float, Out)
 TDCMCS_ARRAY(int32_t, TDCM_INT32S_OUT, int, Out)
+TDCMCS_ARRAY(tdcm_cluster_report, TDCM_REPORT_OUT, ClusterReport, Out)
 
 /* ---- Scalar outputs: out parameters --------------------------------------- */
 %define TDCMCS_SCALAR_OUT(CTYPE, NAME, CSTYPE)

@@ -1,7 +1,9 @@
 // Package tdcm is the Go binding of libtdcm, transferable deep clustering
 // behind a C API: a Model learns how to cluster on source data (Fit), then
 // clusters a new target data set in one pass (Assign), or adapts once and
-// labels rows as they come (Adapt + Predict).
+// labels rows as they come (Adapt + Predict). AssignReport and Report say,
+// per cluster, which source cluster it continues and what changed;
+// Centroids and SetCentroids take centroids out and in.
 //
 // Data are row-major float32 matrices of d columns in a []float32 of
 // rows*d values; labels are []int32. Slices are passed to the library by

@@ -56,6 +56,41 @@ static tdcm_status tdcmgo_predict(tdcm_model *m, const float *x, int64_t n, int6
   return s;
 }
 
+static tdcm_status tdcmgo_assign_report(tdcm_model *m, const float *x, int64_t n, int64_t d,
+                                        int32_t *labels, float *probs,
+                                        tdcm_cluster_report *report, char **err) {
+  tdcm_status s = tdcm_assign_report(m, x, n, d, labels, probs, report);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_get_report(tdcm_model *m, tdcm_cluster_report *report, char **err) {
+  tdcm_status s = tdcm_get_report(m, report);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_get_centroid_dim(tdcm_model *m, int64_t *dim, int32_t *space,
+                                           char **err) {
+  tdcm_status s = tdcm_get_centroid_dim(m, dim, space);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_get_centroids(tdcm_model *m, int32_t which, float *out, int64_t k,
+                                        int64_t dim, char **err) {
+  tdcm_status s = tdcm_get_centroids(m, which, out, k, dim);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_set_centroids(tdcm_model *m, const float *c, int64_t k, int64_t d,
+                                        char **err) {
+  tdcm_status s = tdcm_set_centroids(m, c, k, d);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
 static tdcm_status tdcmgo_save(tdcm_model *m, const char *path, char **err) {
   tdcm_status s = tdcm_save(m, path);
   *err = tdcmgo_error(s);
@@ -112,6 +147,14 @@ static tdcm_status tdcmgo_acc_kept(const int32_t *st, const int32_t *sp, int64_t
                                    const int32_t *tt, const int32_t *tp, int64_t nt,
                                    double *acc_kept, char **err) {
   tdcm_status s = tdcm_metrics_acc_kept(st, sp, ns, tt, tp, nt, acc_kept);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_calibration(const int32_t *st, const int32_t *sp, int64_t ns,
+                                      const int32_t *tt, const float *probs, int64_t nt,
+                                      int64_t k, double *ece, double *log_loss, char **err) {
+  tdcm_status s = tdcm_metrics_calibration(st, sp, ns, tt, probs, nt, k, ece, log_loss);
   *err = tdcmgo_error(s);
   return s;
 }
@@ -377,7 +420,7 @@ func (m *Model) Assign(x []float32, d int) ([]int32, error) {
 		return nil, err
 	}
 	labels := make([]int32, n)
-	if err := m.label(false, x, d, labels, nil); err != nil {
+	if _, err := m.label(false, false, x, d, labels, nil); err != nil {
 		return nil, err
 	}
 	return labels, nil
@@ -392,12 +435,190 @@ func (m *Model) AssignProbs(x []float32, d int) ([]int32, []float32, error) {
 // AssignInto is Assign into caller-owned slices: labels of at least rows
 // entries, probs nil or of at least rows*k.
 func (m *Model) AssignInto(x []float32, d int, labels []int32, probs []float32) error {
-	return m.label(false, x, d, labels, probs)
+	_, err := m.label(false, false, x, d, labels, probs)
+	return err
+}
+
+// ClusterReport describes one cluster of a target set against the source.
+type ClusterReport struct {
+	Cluster       int     // its label on the target
+	SourceCluster int     // the source cluster it continues (its label on the source)
+	Flags         int     // FlagUnmatched | FlagMovedFar | FlagShrank bits
+	Confidence    float64 // match confidence in [0, 1]: the posterior probability of the pairing
+	Shift         float64 // how far its centre moved, in units of the source cluster's spread
+	SourceSize    int64   // rows labelled with it on the source (0 if unknown)
+	TargetSize    int64   // rows labelled with it on the target
+}
+
+// The bits of ClusterReport.Flags.
+const (
+	FlagUnmatched = int(C.TDCM_CLUSTER_UNMATCHED) // no source cluster matches it confidently (confidence < 0.5)
+	FlagMovedFar  = int(C.TDCM_CLUSTER_MOVED_FAR) // its centre moved more than 3 of its own spreads
+	FlagShrank    = int(C.TDCM_CLUSTER_SHRANK)    // its share of the rows fell below half its source share
+)
+
+// Unmatched reports whether no source cluster matches it confidently.
+func (r ClusterReport) Unmatched() bool { return r.Flags&FlagUnmatched != 0 }
+
+// MovedFar reports whether its centre moved more than 3 of its own spreads.
+func (r ClusterReport) MovedFar() bool { return r.Flags&FlagMovedFar != 0 }
+
+// Shrank reports whether its share of the rows fell below half its share on the source.
+func (r ClusterReport) Shrank() bool { return r.Flags&FlagShrank != 0 }
+
+func reports(c []C.tdcm_cluster_report) []ClusterReport {
+	out := make([]ClusterReport, len(c))
+	for i, r := range c {
+		out[i] = ClusterReport{
+			Cluster:       int(r.cluster),
+			SourceCluster: int(r.source_cluster),
+			Flags:         int(r.flags),
+			Confidence:    float64(r.confidence),
+			Shift:         float64(r.shift),
+			SourceSize:    int64(r.source_size),
+			TargetSize:    int64(r.target_size),
+		}
+	}
+	return out
+}
+
+// AssignReport is AssignProbs that also returns the report of the target's
+// clusters (k entries, entry j for label j): the source cluster each
+// continues, how confident that match is, how far it moved and its sizes. It
+// fails with InvalidArgument when the model has no source clusters (fitted on
+// a collection of sets, or metric=shared).
+func (m *Model) AssignReport(x []float32, d int) (labels []int32, probs []float32, report []ClusterReport, err error) {
+	n, err := rows(x, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	k, err := m.K()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	labels = make([]int32, n)
+	probs = make([]float32, n*k)
+	if report, err = m.label(false, true, x, d, labels, probs); err != nil {
+		return nil, nil, nil, err
+	}
+	return labels, probs, report, nil
+}
+
+// AssignReportInto is AssignReport into caller-owned slices: labels of at
+// least rows entries, probs nil or of at least rows*k.
+func (m *Model) AssignReportInto(x []float32, d int, labels []int32, probs []float32) ([]ClusterReport, error) {
+	return m.label(false, true, x, d, labels, probs)
+}
+
+// Report is the report of the set the model was last adapted to (Adapt), as
+// AssignReport gives it for that set; NotAdapted before Adapt.
+func (m *Model) Report() ([]ClusterReport, error) {
+	h, k, err := m.acquireK()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	report := make([]C.tdcm_cluster_report, k)
+	var msg *C.char
+	if err := check(C.tdcmgo_get_report(h, &report[0], &msg), msg); err != nil {
+		return nil, err
+	}
+	return reports(report), nil
+}
+
+// Centroids names the centroids a model holds.
+type Centroids int
+
+const (
+	// SourceCentroids are fitted on the source (or set by SetCentroids).
+	SourceCentroids = Centroids(C.TDCM_CENTROIDS_SOURCE)
+	// AdaptedCentroids are adapted by the last Adapt.
+	AdaptedCentroids = Centroids(C.TDCM_CENTROIDS_ADAPTED)
+)
+
+// CentroidDim is the width of the centroids that Centroids returns, and
+// whether they are in input coordinates (k-means, gmm, TDCM with
+// encoder=identity) rather than in a learned encoder's embedding. NotFitted
+// before fitting.
+func (m *Model) CentroidDim() (dim int, inputSpace bool, err error) {
+	h, err := m.acquire()
+	if err != nil {
+		return 0, false, err
+	}
+	defer m.mu.RUnlock()
+	var cdim C.int64_t
+	var space C.int32_t
+	var msg *C.char
+	if err := check(C.tdcmgo_get_centroid_dim(h, &cdim, &space, &msg), msg); err != nil {
+		return 0, false, err
+	}
+	return int(cdim), space == C.TDCM_SPACE_INPUT, nil
+}
+
+// Centroids returns the source's or the adapted centroids: k rows of
+// CentroidDim values, row-major. NotAdapted for AdaptedCentroids before Adapt.
+func (m *Model) Centroids(which Centroids) ([]float32, error) {
+	h, k, err := m.acquireK()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	var dim C.int64_t
+	var msg *C.char
+	if err := check(C.tdcmgo_get_centroid_dim(h, &dim, nil, &msg), msg); err != nil {
+		return nil, err
+	}
+	out := make([]float32, int(k)*int(dim))
+	if err := check(C.tdcmgo_get_centroids(h, C.int32_t(which), floats(out), k, dim, &msg), msg); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetCentroids starts the model from the caller's own centroids: k rows of d
+// values, row-major, in the space Centroids uses. On an unfitted model of
+// algo=kmeans (or TDCM with encoder=identity and metric=gaussian) they make
+// it fitted, d being the input width; on a fitted model they replace the
+// source centroids and drop any adaptation.
+func (m *Model) SetCentroids(centroids []float32, d int) error {
+	return m.rowsCall(centroids, d, func(h *C.tdcm_model, k C.int64_t, msg **C.char) C.tdcm_status {
+		return C.tdcmgo_set_centroids(h, floats(centroids), k, C.int64_t(d), msg)
+	})
 }
 
 // Adapt adapts the centroids to a target domain (all rows) and keeps them
 // for Predict.
 func (m *Model) Adapt(x []float32, d int) error {
+	return m.rowsCall(x, d, func(h *C.tdcm_model, n C.int64_t, msg **C.char) C.tdcm_status {
+		return C.tdcmgo_adapt(h, floats(x), n, C.int64_t(d), msg)
+	})
+}
+
+// kOf is the model's k, for a caller that holds the handle.
+func kOf(h *C.tdcm_model) (C.int64_t, error) {
+	var k C.int64_t
+	var msg *C.char
+	err := check(C.tdcmgo_get_k(h, &k, &msg), msg)
+	return k, err
+}
+
+// acquireK is acquire, and the model's k.
+func (m *Model) acquireK() (*C.tdcm_model, C.int64_t, error) {
+	h, err := m.acquire()
+	if err != nil {
+		return nil, 0, err
+	}
+	k, err := kOf(h)
+	if err != nil {
+		m.mu.RUnlock()
+		return nil, 0, err
+	}
+	return h, k, nil
+}
+
+// rowsCall checks that x is a matrix of d columns, then runs call with the
+// handle, the row count and where the C wrapper puts the error message.
+func (m *Model) rowsCall(x []float32, d int, call func(*C.tdcm_model, C.int64_t, **C.char) C.tdcm_status) error {
 	n, err := rows(x, d)
 	if err != nil {
 		return err
@@ -408,7 +629,7 @@ func (m *Model) Adapt(x []float32, d int) error {
 	}
 	defer m.mu.RUnlock()
 	var msg *C.char
-	return check(C.tdcmgo_adapt(h, floats(x), C.int64_t(n), C.int64_t(d), &msg), msg)
+	return check(call(h, C.int64_t(n), &msg), msg)
 }
 
 // Predict labels rows against the adapted centroids (rows are independent,
@@ -419,7 +640,7 @@ func (m *Model) Predict(x []float32, d int) ([]int32, error) {
 		return nil, err
 	}
 	labels := make([]int32, n)
-	if err := m.label(true, x, d, labels, nil); err != nil {
+	if _, err := m.label(true, false, x, d, labels, nil); err != nil {
 		return nil, err
 	}
 	return labels, nil
@@ -432,7 +653,8 @@ func (m *Model) PredictProbs(x []float32, d int) ([]int32, []float32, error) {
 
 // PredictInto is Predict into caller-owned slices.
 func (m *Model) PredictInto(x []float32, d int, labels []int32, probs []float32) error {
-	return m.label(true, x, d, labels, probs)
+	_, err := m.label(true, false, x, d, labels, probs)
+	return err
 }
 
 func (m *Model) labelProbs(predict bool, x []float32, d int) ([]int32, []float32, error) {
@@ -446,44 +668,54 @@ func (m *Model) labelProbs(predict bool, x []float32, d int) ([]int32, []float32
 	}
 	labels := make([]int32, n)
 	probs := make([]float32, n*k)
-	if err := m.label(predict, x, d, labels, probs); err != nil {
+	if _, err := m.label(predict, false, x, d, labels, probs); err != nil {
 		return nil, nil, err
 	}
 	return labels, probs, nil
 }
 
-func (m *Model) label(predict bool, x []float32, d int, labels []int32, probs []float32) error {
+// label is assign or predict, or with withReport assign_report, whose
+// report it returns (nil otherwise).
+func (m *Model) label(predict, withReport bool, x []float32, d int, labels []int32, probs []float32) ([]ClusterReport, error) {
 	n, err := rows(x, d)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(labels) < n {
-		return invalid("labels has room for %d of %d rows", len(labels), n)
+		return nil, invalid("labels has room for %d of %d rows", len(labels), n)
 	}
 	h, err := m.acquire()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer m.mu.RUnlock()
+	var k C.int64_t
+	if probs != nil || withReport {
+		if k, err = kOf(h); err != nil {
+			return nil, err
+		}
+	}
 	var cprobs *C.float
 	if probs != nil {
-		var k C.int64_t
-		var msg *C.char
-		if err := check(C.tdcmgo_get_k(h, &k, &msg), msg); err != nil {
-			return err
-		}
 		if int64(len(probs)) < int64(n)*int64(k) {
-			return invalid("probs has room for %d of %d values", len(probs), int64(n)*int64(k))
+			return nil, invalid("probs has room for %d of %d values", len(probs), int64(n)*int64(k))
 		}
 		cprobs = floats(probs)
 	}
+	cx, cn, cd, clabels := floats(x), C.int64_t(n), C.int64_t(d), int32s(labels)
 	var msg *C.char
-	if predict {
-		return check(C.tdcmgo_predict(h, floats(x), C.int64_t(n), C.int64_t(d),
-			int32s(labels), cprobs, &msg), msg)
+	switch {
+	case withReport:
+		report := make([]C.tdcm_cluster_report, k)
+		if err := check(C.tdcmgo_assign_report(h, cx, cn, cd, clabels, cprobs, &report[0], &msg), msg); err != nil {
+			return nil, err
+		}
+		return reports(report), nil
+	case predict:
+		return nil, check(C.tdcmgo_predict(h, cx, cn, cd, clabels, cprobs, &msg), msg)
+	default:
+		return nil, check(C.tdcmgo_assign(h, cx, cn, cd, clabels, cprobs, &msg), msg)
 	}
-	return check(C.tdcmgo_assign(h, floats(x), C.int64_t(n), C.int64_t(d),
-		int32s(labels), cprobs, &msg), msg)
 }
 
 // Save writes the model to path (atomically: a temporary file, then a rename).
@@ -509,7 +741,7 @@ type Info struct {
 	EmbedDim  int    // width of the centroids' space: embed_dim (TDCM), input dim (k-means)
 	Fitted    bool   // fitted, or loaded fitted
 	Adapted   bool   // Adapt ran since the last fit
-	Algorithm string // "tdcm" or "kmeans"
+	Algorithm string // "tdcm", "kmeans" or "gmm"
 	Device    string // "cpu", "cuda:0", ...
 }
 
@@ -554,7 +786,7 @@ func (m *Model) Fitted() (bool, error) {
 	return info.Fitted, err
 }
 
-// Algorithm is "tdcm" or "kmeans".
+// Algorithm is "tdcm", "kmeans" or "gmm".
 func (m *Model) Algorithm() (string, error) {
 	info, err := m.Info()
 	return info.Algorithm, err
@@ -616,6 +848,38 @@ func AccKept(sourceTruth, sourcePred, targetTruth, targetPred []int32) (float64,
 	err := check(C.tdcmgo_acc_kept(int32s(sourceTruth), int32s(sourcePred), C.int64_t(len(sourceTruth)),
 		int32s(targetTruth), int32s(targetPred), C.int64_t(len(targetTruth)), &acc, &msg), msg)
 	return float64(acc), err
+}
+
+// Calibration describes soft assignments against ground truth.
+type Calibration struct {
+	ECE     float64 // expected calibration error of each row's top probability (10 equal-width bins)
+	LogLoss float64 // mean -log of the probability given to the true label (at least 1e-15)
+}
+
+func (c Calibration) String() string {
+	return fmt.Sprintf("ECE %.4f  log-loss %.4f", c.ECE, c.LogLoss)
+}
+
+// ComputeCalibration scores a target's soft assignments (rows*k, row-major, as
+// AssignProbs returns them) under the cluster-to-label map found on the
+// source labelling, as AccKept does.
+func ComputeCalibration(sourceTruth, sourcePred, targetTruth []int32, targetProbs []float32, k int) (Calibration, error) {
+	if len(sourceTruth) != len(sourcePred) {
+		return Calibration{}, invalid("truth and pred differ in length")
+	}
+	if k > 0 && len(targetProbs) != len(targetTruth)*k {
+		return Calibration{}, invalid("targetProbs holds %d values, not %d rows x k = %d",
+			len(targetProbs), len(targetTruth), k)
+	}
+	var ece, logLoss C.double
+	var msg *C.char
+	err := check(C.tdcmgo_calibration(int32s(sourceTruth), int32s(sourcePred), C.int64_t(len(sourceTruth)),
+		int32s(targetTruth), floats(targetProbs), C.int64_t(len(targetTruth)), C.int64_t(k),
+		&ece, &logLoss, &msg), msg)
+	if err != nil {
+		return Calibration{}, err
+	}
+	return Calibration{ECE: float64(ece), LogLoss: float64(logLoss)}, nil
 }
 
 // DriftPair is a source and a drifted target data set of protocol P1.

@@ -7,8 +7,8 @@
  *    method, with tdcm_last_error() read on the same thread right after the
  *    failing call;
  *  - the model handle is a long;
- *  - assign and predict (tdcm_label_pinned) use their float[] rows and their
- *    int[] / float[] outputs in place, inside a JNI critical section (see
+ *  - assign, predict and assignReport (tdcm_label_pinned) use their float[]
+ *    rows and their int[] / float[] outputs in place, inside a JNI critical section (see
  *    "Java arrays used in place" below): no copy at all;
  *  - every other float[] / int[] / long[] input is read with
  *    Get<Type>ArrayElements (released with JNI_ABORT: never copied back),
@@ -16,7 +16,8 @@
  *    section would hold the garbage collector off for all of it; direct
  *    buffers (the *_direct functions) are used in place, without any copy;
  *  - other array outputs are written with Set<Type>ArrayRegion after the call;
- *  - scalar and string outputs come back in arrays of length 1;
+ *  - scalar and string outputs come back in arrays of length 1, per-cluster
+ *    reports in a ClusterReport[];
  *  - strings go in as NUL-terminated UTF-8 byte arrays (real UTF-8, not the
  *    JNI's modified UTF-8). */
 %module(jniclassname="TdcmNativeJNI") TdcmNative
@@ -231,6 +232,59 @@ TDCMJNI_SCALAR_OUT(double, TDCM_DOUBLE_OUT, double, jdoubleArray, jdouble, Doubl
   }
 %}
 
+/* k per-cluster reports into a ClusterReport[] of k entries (the Java layer
+   sizes it from tdcm_get_k: the library writes k). The C structs are filled
+   natively, then turned into ClusterReport objects after the call, so no JNI
+   function runs inside tdcm_label_pinned's critical section. The flag bits
+   become booleans here, where the TDCM_CLUSTER_* macros are known: SWIG would
+   put the macros in a public constants interface. */
+%typemap(jni) tdcm_cluster_report *TDCM_REPORT_OUT "jobjectArray"
+%typemap(jtype) tdcm_cluster_report *TDCM_REPORT_OUT "ClusterReport[]"
+%typemap(jstype) tdcm_cluster_report *TDCM_REPORT_OUT "ClusterReport[]"
+%typemap(javain) tdcm_cluster_report *TDCM_REPORT_OUT "$javainput"
+%typemap(in) tdcm_cluster_report *TDCM_REPORT_OUT (jsize length = 0) %{
+  $1 = NULL;
+  if ($input != NULL) {
+    length = (*jenv)->GetArrayLength(jenv, $input);
+    $1 = (tdcm_cluster_report *)calloc((size_t)length + 1, sizeof(tdcm_cluster_report));
+    if ($1 == NULL) {
+      SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "report buffer");
+      return $null;
+    }
+  }
+%}
+%typemap(argout) tdcm_cluster_report *TDCM_REPORT_OUT %{
+  if ($1 != NULL && result == TDCM_OK) tdcmjni_reports(jenv, $input, $1, length$argnum);
+%}
+%typemap(freearg) tdcm_cluster_report *TDCM_REPORT_OUT %{ free($1); %}
+
+%{
+/* Fills `out` with one org.tdcm.ClusterReport per C struct; on a failure a
+   Java exception is pending. */
+static void tdcmjni_reports(JNIEnv *jenv, jobjectArray out, const tdcm_cluster_report *reports,
+                            jsize count) {
+  jsize i;
+  jclass cls = (*jenv)->FindClass(jenv, "org/tdcm/ClusterReport");
+  jmethodID ctor;
+  if (cls == NULL) return;
+  ctor = (*jenv)->GetMethodID(jenv, cls, "<init>", "(IIIZZZDDJJ)V");
+  for (i = 0; ctor != NULL && i < count; ++i) {
+    const tdcm_cluster_report *r = &reports[i];
+    jobject report = (*jenv)->NewObject(
+        jenv, cls, ctor, (jint)r->cluster, (jint)r->source_cluster, (jint)r->flags,
+        (jboolean)((r->flags & TDCM_CLUSTER_UNMATCHED) != 0),
+        (jboolean)((r->flags & TDCM_CLUSTER_MOVED_FAR) != 0),
+        (jboolean)((r->flags & TDCM_CLUSTER_SHRANK) != 0), (jdouble)r->confidence,
+        (jdouble)r->shift, (jlong)r->source_size, (jlong)r->target_size);
+    if (report == NULL) break;
+    (*jenv)->SetObjectArrayElement(jenv, out, i, report);
+    (*jenv)->DeleteLocalRef(jenv, report);
+    if ((*jenv)->ExceptionCheck(jenv)) break;
+  }
+  (*jenv)->DeleteLocalRef(jenv, cls);
+}
+%}
+
 /* ---- Strings ------------------------------------------------------------ */
 %typemap(jni) const char *TDCM_STRING_IN "jbyteArray"
 %typemap(jtype) const char *TDCM_STRING_IN "byte[]"
@@ -285,6 +339,19 @@ TDCMJNI_SCALAR_OUT(double, TDCM_DOUBLE_OUT, double, jdoubleArray, jdouble, Doubl
 /* Bound below instead: tdcm_label_pinned uses the arrays in place. */
 %ignore tdcm_assign;
 %ignore tdcm_predict;
+%ignore tdcm_assign_report;
+/* Read as the booleans of ClusterReport (see TDCM_REPORT_OUT). */
+%ignore TDCM_CLUSTER_UNMATCHED;
+%ignore TDCM_CLUSTER_MOVED_FAR;
+%ignore TDCM_CLUSTER_SHRANK;
+
+/* Which centroids Model.getCentroids returns: a Java enum, Centroids.SOURCE
+   and Centroids.ADAPTED. */
+%rename(Centroids) tdcm_centroids;
+%rename(SOURCE) TDCM_CENTROIDS_SOURCE;
+%rename(ADAPTED) TDCM_CENTROIDS_ADAPTED;
+%typemap(javaclassmodifiers) enum tdcm_centroids
+  "/** Which centroids {@link Model#getCentroids(Centroids)} returns. */\npublic enum"
 
 %include "../swig/tdcm_core.i"
 
@@ -301,10 +368,14 @@ static tdcm_status tdcm_adapt_direct(tdcm_model *model, const float *x_direct, i
                                      int64_t d) {
   return tdcm_adapt(model, x_direct, n, d);
 }
-/* tdcm_assign (predict == 0) or tdcm_predict (predict != 0) on direct buffers. */
+/* tdcm_assign (predict == 0) or tdcm_predict (predict != 0) on direct buffers;
+   with a report, tdcm_assign_report. */
 static tdcm_status tdcm_label_direct(tdcm_model *model, int predict, const float *x_direct,
                                      int64_t n, int64_t d, int32_t *labels_direct,
-                                     float *probs_direct) {
+                                     float *probs_direct, tdcm_cluster_report *report) {
+  if (report != NULL) {
+    return tdcm_assign_report(model, x_direct, n, d, labels_direct, probs_direct, report);
+  }
   return predict ? tdcm_predict(model, x_direct, n, d, labels_direct, probs_direct)
                  : tdcm_assign(model, x_direct, n, d, labels_direct, probs_direct);
 }
@@ -382,10 +453,12 @@ static int tdcmjni_holds(JNIEnv *jenv, jarray array, int64_t rows, int64_t width
 /* tdcm_assign (predict == 0) or tdcm_predict (predict != 0) of rows given as
    a float[] (x_array, used in place) or else a direct buffer (x_direct), into
    an int[] of labels and an optional float[] of probabilities, both written
-   in place. */
+   in place; with a report (k native entries, see TDCM_REPORT_OUT),
+   tdcm_assign_report. */
 static tdcm_status tdcm_label_pinned(JNIEnv *jenv, tdcm_model *model, int predict,
                                      jfloatArray x_array, const float *x_direct, int64_t n,
-                                     int64_t d, jintArray labels_array, jfloatArray probs_array) {
+                                     int64_t d, jintArray labels_array, jfloatArray probs_array,
+                                     tdcm_cluster_report *report) {
   tdcmjni_pins pins;
   int64_t k = 0;
   tdcm_status status;
@@ -406,10 +479,14 @@ static tdcm_status tdcm_label_pinned(JNIEnv *jenv, tdcm_model *model, int predic
   if (!tdcmjni_pin(jenv, &pins)) return TDCM_ERR_OUT_OF_MEMORY;
   if (x_array != NULL) x_direct = (const float *)pins.data[0];
   /* The critical section: nothing but the library call. */
-  status = predict ? tdcm_predict(model, x_direct, n, d, (int32_t *)pins.data[1],
-                                  (float *)pins.data[2])
-                   : tdcm_assign(model, x_direct, n, d, (int32_t *)pins.data[1],
-                                 (float *)pins.data[2]);
+  if (report != NULL) {
+    status = tdcm_assign_report(model, x_direct, n, d, (int32_t *)pins.data[1],
+                                (float *)pins.data[2], report);
+  } else if (predict) {
+    status = tdcm_predict(model, x_direct, n, d, (int32_t *)pins.data[1], (float *)pins.data[2]);
+  } else {
+    status = tdcm_assign(model, x_direct, n, d, (int32_t *)pins.data[1], (float *)pins.data[2]);
+  }
   tdcmjni_unpin(jenv, &pins);
   return status;
 }

@@ -42,6 +42,11 @@
 %ignore tdcm_param_info;
 %ignore tdcm_get_params;
 %ignore tdcm_metrics_result;
+/* Crosses as each language's own value type (shape TDCM_REPORT_OUT below). */
+%ignore tdcm_cluster_report;
+/* A boolean "in input space" is all a caller needs: tdcm_swig_get_centroid_dim. */
+%ignore tdcm_space;
+%ignore tdcm_get_centroid_dim;
 /* Compile-time macros: tdcm_version() gives the run-time version. */
 %ignore TDCM_VERSION_MAJOR;
 %ignore TDCM_VERSION_MINOR;
@@ -54,7 +59,7 @@
 %apply tdcm_model *TDCM_HANDLE { tdcm_model *model };
 %apply tdcm_model **TDCM_HANDLE_OUT { tdcm_model **out };
 /* Row-major input matrices and vectors (read only, may be large). */
-%apply float *TDCM_FLOATS_IN { const float *x };
+%apply float *TDCM_FLOATS_IN { const float *x, const float *centroids, const float *target_probs };
 %apply int64_t *TDCM_INT64S_IN { const int64_t *set_ids };
 %apply int32_t *TDCM_INT32S_IN {
   const int32_t *truth, const int32_t *pred,
@@ -62,11 +67,13 @@
   const int32_t *target_truth, const int32_t *target_pred };
 /* Caller-allocated outputs (may be large). */
 %apply int32_t *TDCM_INT32S_OUT { int32_t *labels, int32_t *source_y, int32_t *target_y };
-%apply float *TDCM_FLOATS_OUT { float *probs, float *source_x, float *target_x };
+%apply float *TDCM_FLOATS_OUT { float *probs, float *source_x, float *target_x, float *out };
+/* k per-cluster reports (small: the wrapper builds the language's value objects). */
+%apply tdcm_cluster_report *TDCM_REPORT_OUT { tdcm_cluster_report *report };
 /* Scalar outputs. */
 %apply int64_t *TDCM_INT64_OUT { int64_t *k, int64_t *dim };
-%apply int *TDCM_INT_OUT { int *fitted, int *adapted };
-%apply double *TDCM_DOUBLE_OUT { double *acc_kept };
+%apply int *TDCM_INT_OUT { int *fitted, int *adapted, int *input_space };
+%apply double *TDCM_DOUBLE_OUT { double *acc_kept, double *ece, double *log_loss };
 %apply size_t *TDCM_SIZE_OUT { size_t *count };
 %apply tdcm_metrics_result *TDCM_METRICS_OUT { tdcm_metrics_result *out };
 /* Strings: inputs, library-owned outputs, and malloc'ed outputs the wrapper frees. */
@@ -107,6 +114,14 @@ static tdcm_status tdcm_swig_get_params(tdcm_model *model, char **owned) {
     free(*owned);
     *owned = NULL;
   }
+  return status;
+}
+
+/* tdcm_get_centroid_dim with the space as a flag: 1 for input coordinates. */
+static tdcm_status tdcm_swig_get_centroid_dim(tdcm_model *model, int64_t *dim, int *input_space) {
+  int32_t space = TDCM_SPACE_EMBEDDING;
+  tdcm_status status = tdcm_get_centroid_dim(model, dim, &space);
+  *input_space = status == TDCM_OK && space == TDCM_SPACE_INPUT;
   return status;
 }
 %}

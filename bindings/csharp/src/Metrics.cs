@@ -45,6 +45,29 @@ namespace Tdcm
             return accKept;
         }
 
+        /// <summary>Calibration of a target's soft assignments (rows x k, row-major, as
+        /// <see cref="Model.Assign(float[], int, out float[])"/> gives them) under the
+        /// cluster-to-label map found on the source labelling, as <see cref="AccKept"/>.</summary>
+        /// <exception cref="TdcmException">lengths differ, empty or negative labels</exception>
+        public static Calibration Calibration(int[] sourceTruth, int[] sourcePredicted,
+                                              int[] targetTruth, float[] targetProbabilities,
+                                              int k)
+        {
+            long nSource = SameLength(sourceTruth, sourcePredicted);
+            long nTarget = targetTruth != null ? targetTruth.Length : 0;
+            if (targetProbabilities != null && k > 0 && targetProbabilities.Length != nTarget * k)
+            {
+                throw new TdcmException(Status.InvalidArgument,
+                    "targetProbabilities holds " + targetProbabilities.Length + " values, not " +
+                    nTarget + " rows x k = " + k);
+            }
+            double ece, logLoss;
+            TdcmNative.tdcm_metrics_calibration(sourceTruth, sourcePredicted, nSource, targetTruth,
+                                                targetProbabilities, nTarget, k, out ece,
+                                                out logLoss);
+            return new Calibration(ece, logLoss);
+        }
+
         private static long SameLength(int[] truth, int[] predicted)
         {
             if (truth != null && predicted != null && truth.Length != predicted.Length)
@@ -61,6 +84,32 @@ namespace Tdcm
         {
             return string.Format(CultureInfo.InvariantCulture, "NMI {0:F4}  ARI {1:F4}  ACC {2:F4}",
                                  Nmi, Ari, Acc);
+        }
+    }
+
+    /// <summary>Calibration of soft assignments (<see cref="Metrics.Calibration"/>).</summary>
+    public struct Calibration
+    {
+        internal Calibration(double ece, double logLoss)
+        {
+            Ece = ece;
+            LogLoss = logLoss;
+        }
+
+        /// <summary>Expected calibration error: over 10 equal-width bins of each row's top
+        /// probability, |accuracy - mean confidence| weighted by the bin's share of
+        /// rows.</summary>
+        public double Ece { get; private set; }
+
+        /// <summary>Mean -log of the probability given to the true label (at least
+        /// 1e-15).</summary>
+        public double LogLoss { get; private set; }
+
+        /// <summary>"ECE 0.0123  log-loss 0.0456".</summary>
+        public override string ToString()
+        {
+            return string.Format(CultureInfo.InvariantCulture, "ECE {0:F4}  log-loss {1:F4}", Ece,
+                                 LogLoss);
         }
     }
 }

@@ -7,6 +7,10 @@ namespace Tdcm
     /// clusters a new target data set in one pass (<see cref="Assign(float[], int)"/>), or
     /// adapts once and labels rows as they come (<see cref="Adapt"/> +
     /// <see cref="Predict(float[], int)"/>).
+    /// <see cref="AssignReport(float[], int, out ClusterReport[])"/> and
+    /// <see cref="GetReport"/> say, per cluster, which source cluster it continues and what
+    /// changed; <see cref="GetCentroids"/> and <see cref="SetCentroids"/> take centroids out
+    /// and in.
     /// </summary>
     /// <remarks>
     /// Data are row-major float32 matrices of <c>d</c> columns in a <c>float[]</c> of
@@ -95,6 +99,109 @@ namespace Tdcm
             TdcmNative.tdcm_assign(Handle(), x, n, d, labels, probabilities);
         }
 
+        /// <summary>As <see cref="Assign(float[], int)"/>, and the report of the target's
+        /// clusters (k entries, entry j for label j): the source cluster each continues, how
+        /// confident that match is, how far it moved and its sizes.</summary>
+        /// <exception cref="TdcmException">InvalidArgument when the model has no source
+        /// clusters (fitted on a collection of sets, or metric=shared).</exception>
+        public int[] AssignReport(float[] x, int d, out ClusterReport[] report)
+        {
+            var labels = new int[Rows(x, d)];
+            report = AssignReport(x, d, labels, null);
+            return labels;
+        }
+
+        /// <summary>As <see cref="AssignReport(float[], int, out ClusterReport[])"/>, with the
+        /// rows x k soft assignments.</summary>
+        public int[] AssignReport(float[] x, int d, out float[] probabilities,
+                                  out ClusterReport[] report)
+        {
+            long n = Rows(x, d);
+            var labels = new int[n];
+            probabilities = new float[checked(n * K)];
+            report = AssignReport(x, d, labels, probabilities);
+            return labels;
+        }
+
+        /// <summary>AssignReport into caller-owned arrays (rows labels; rows x k
+        /// probabilities, or null); returns the report.</summary>
+        public ClusterReport[] AssignReport(float[] x, int d, int[] labels, float[] probabilities)
+        {
+            long n = Rows(x, d);
+            CheckOutputs(n, labels, probabilities);
+            var report = new ClusterReport[K];
+            TdcmNative.tdcm_assign_report(Handle(), x, n, d, labels, probabilities, report);
+            return report;
+        }
+
+        /// <summary>The report of the set the model was last adapted to
+        /// (<see cref="Adapt"/>), as <see cref="AssignReport(float[], int, out ClusterReport[])"/>
+        /// gives it for that set.</summary>
+        /// <exception cref="TdcmException">NotFitted, NotAdapted, or InvalidArgument (no
+        /// source clusters).</exception>
+        public ClusterReport[] GetReport()
+        {
+            var report = new ClusterReport[K];
+            TdcmNative.tdcm_get_report(Handle(), report);
+            return report;
+        }
+
+        /// <summary>Width of the centroids <see cref="GetCentroids"/> returns: the input
+        /// dimension where they are in input coordinates (<see cref="CentroidsInInputSpace"/>),
+        /// else the embedding's.</summary>
+        /// <exception cref="TdcmException">NotFitted.</exception>
+        public int CentroidDim
+        {
+            get
+            {
+                long dim;
+                int inputSpace;
+                TdcmNative.tdcm_swig_get_centroid_dim(Handle(), out dim, out inputSpace);
+                return checked((int)dim);
+            }
+        }
+
+        /// <summary>Whether the centroids are in input coordinates (k-means, gmm, TDCM with
+        /// encoder=identity), rather than in a learned encoder's embedding.</summary>
+        /// <exception cref="TdcmException">NotFitted.</exception>
+        public bool CentroidsInInputSpace
+        {
+            get
+            {
+                long dim;
+                int inputSpace;
+                TdcmNative.tdcm_swig_get_centroid_dim(Handle(), out dim, out inputSpace);
+                return inputSpace != 0;
+            }
+        }
+
+        /// <summary>The source's (fitted, or given to <see cref="SetCentroids"/>) or the
+        /// adapted centroids: k rows of <see cref="CentroidDim"/> values, row-major.</summary>
+        /// <exception cref="TdcmException">NotFitted, NotAdapted (adapted ones before
+        /// <see cref="Adapt"/>), or InvalidArgument (source ones after a fit on a collection
+        /// of sets).</exception>
+        public float[] GetCentroids(Centroids which)
+        {
+            int k = K;
+            int dim = CentroidDim;
+            var centroids = new float[checked((long)k * dim)];
+            TdcmNative.tdcm_get_centroids(Handle(), (int)which, centroids, k, dim);
+            return centroids;
+        }
+
+        /// <summary>Starts from the caller's own centroids: k rows of d values, row-major, in
+        /// the space <see cref="GetCentroids"/> uses. On an unfitted model of algo=kmeans (or
+        /// TDCM with encoder=identity and metric=gaussian) they make it fitted, d being the
+        /// input width; on a fitted model they replace the source centroids and drop any
+        /// adaptation.</summary>
+        /// <exception cref="TdcmException">InvalidArgument (e.g. not k rows), Shape,
+        /// NonFinite.</exception>
+        public void SetCentroids(float[] centroids, int d)
+        {
+            long k = Rows(centroids, d);
+            TdcmNative.tdcm_set_centroids(Handle(), centroids, k, d);
+        }
+
         /// <summary>Adapts the centroids to a target domain (all rows) and keeps them for
         /// <see cref="Predict(float[], int)"/>.</summary>
         public void Adapt(float[] x, int d)
@@ -169,7 +276,7 @@ namespace Tdcm
             }
         }
 
-        /// <summary>"tdcm" or "kmeans".</summary>
+        /// <summary>"tdcm", "kmeans" or "gmm".</summary>
         public string Algorithm
         {
             get

@@ -1,4 +1,5 @@
-// The C# binding against the installed library, on protocol P1 with k-means.
+// The C# binding against the installed library, on protocol P1 with k-means,
+// and with the default model (k = 3) for the per-cluster report and the centroids.
 // A self-checking program: every public static void method of BindingTests
 // is a test; the exit status is the number of failed tests (0 = all passed).
 //   mono BindingTests.exe [TMP_DIR]
@@ -14,6 +15,7 @@ public static class BindingTests
 {
     private const string KMeans = "k=5 algo=kmeans seed=1";
     private static readonly DriftPair P1 = Library.SynthDrift(5, 2, 500, 0, 4.0, 0.5);
+    private static readonly DriftPair P3 = Library.SynthDrift(3, 2, 200, 0, 4.0, 0.5);
     private static string tmp = Path.GetTempPath();
 
     public static int Main(string[] args)
@@ -87,6 +89,24 @@ public static class BindingTests
         Model model = Model.Create(KMeans);
         model.Fit(P1.SourceX, P1.D);
         return model;
+    }
+
+    // The library's defaults at k = 3, fitted on P3's source.
+    private static Model FittedDefault()
+    {
+        Model model = Model.Create("k=3");
+        model.Fit(P3.SourceX, P3.D);
+        return model;
+    }
+
+    private static int[] Counts(int[] labels, int k)
+    {
+        var counts = new int[k];
+        foreach (int label in labels)
+        {
+            ++counts[label];
+        }
+        return counts;
     }
 
     // ---- Tests ----------------------------------------------------------------------
@@ -343,12 +363,235 @@ public static class BindingTests
               Library.Version);
         IList<Tdcm.ParameterInfo> parameters = Library.Parameters();
         Check(parameters.Any(p => p.Name == "k" && p.Type == "int"), "k is an int");
-        Check(parameters.Any(p => p.Name == "algo" && p.Range.Contains("kmeans")), "algo");
+        Check(parameters.Any(p => p.Name == "algo" && p.Range.Contains("kmeans") &&
+                                  p.Range.Contains("gmm")), "algo");
         using (Model model = Model.Create())
         {
             Check(!model.IsFitted, "not fitted");
             Check(model.Algorithm == "tdcm", "TDCM by default");
             Check(model.Parameters.Contains("k=5"), model.Parameters);
+        }
+    }
+
+    // ---- The per-cluster report -----------------------------------------------------
+
+    public static void AssignReportDescribesEveryClusterOfTheTarget()
+    {
+        using (Model model = FittedDefault())
+        {
+            float[] probs;
+            ClusterReport[] report;
+            int[] labels = model.AssignReport(P3.TargetX, P3.D, out probs, out report);
+            Check(labels.SequenceEqual(model.Assign(P3.TargetX, P3.D)), "the labels of Assign");
+            Check(probs.Length == P3.Rows * 3, "rows x k probabilities");
+            Check(report.Length == 3, "k entries");
+            int[] targetCounts = Counts(labels, 3);
+            long sourceRows = 0;
+            for (int j = 0; j < 3; ++j)
+            {
+                ClusterReport r = report[j];
+                Check(r.Cluster == j, "entry j is label j: " + r);
+                // The defaults keep the source's numbering: label j continues source cluster j.
+                Check(r.SourceCluster == j, "continues source cluster j: " + r);
+                Check(r.TargetSize == targetCounts[j], "target size: " + r);
+                sourceRows += r.SourceSize;
+                Check(r.Confidence >= 0 && r.Confidence <= 1, "confidence in [0, 1]: " + r);
+                Check(r.Shift >= 0, "shift: " + r);
+                // The flags say what the numbers say (tdcm.h), decoded from the C bits 1, 2, 4.
+                Check(r.Unmatched == (r.Confidence < 0.5), "unmatched: " + r);
+                Check(r.MovedFar == (r.Shift > 3), "moved far: " + r);
+                Check(r.Shrank == (2 * r.TargetSize < r.SourceSize), "shrank: " + r);
+                int bits = (r.Unmatched ? 1 : 0) | (r.MovedFar ? 2 : 0) | (r.Shrank ? 4 : 0);
+                Check(r.Flags == bits, "flag bits: " + r);
+            }
+            Check(sourceRows == P3.Rows, "source sizes sum to the source's rows");
+            Check(report.Any(r => r.MovedFar),
+                  "this drift moves a cluster far: " + string.Join("; ", report));
+
+            // Without probabilities, and into caller-owned arrays: the same.
+            ClusterReport[] plain;
+            Check(model.AssignReport(P3.TargetX, P3.D, out plain).SequenceEqual(labels), "labels");
+            Check(plain.SequenceEqual(report), "the same report");
+            var into = new int[P3.Rows];
+            var intoProbs = new float[P3.Rows * 3];
+            Check(model.AssignReport(P3.TargetX, P3.D, into, intoProbs).SequenceEqual(report),
+                  "the same report into caller arrays");
+            Check(into.SequenceEqual(labels) && intoProbs.SequenceEqual(probs), "written in place");
+            Fails(Status.InvalidArgument,
+                  () => model.AssignReport(P3.TargetX, P3.D, new int[3], null));
+        }
+    }
+
+    public static void GetReportAfterAdaptIsTheReportOfThatSet()
+    {
+        using (Model model = FittedDefault())
+        {
+            Fails(Status.NotAdapted, () => model.GetReport());
+            model.Adapt(P3.TargetX, P3.D);
+            ClusterReport[] adapted = model.GetReport();
+            ClusterReport[] assigned;
+            model.AssignReport(P3.TargetX, P3.D, out assigned);
+            Check(adapted.Length == 3 && adapted.SequenceEqual(assigned), "the set's report");
+        }
+        using (Model unfitted = Model.Create("k=3"))
+        {
+            Fails(Status.NotFitted, () => unfitted.GetReport());
+            ClusterReport[] report;
+            Fails(Status.NotFitted, () => unfitted.AssignReport(P3.TargetX, P3.D, out report));
+        }
+    }
+
+    public static void AModelFittedOnACollectionHasNoSourceClustersToReportAgainst()
+    {
+        var setIds = new long[P3.Rows];
+        for (int i = 0; i < setIds.Length; ++i)
+        {
+            setIds[i] = i % 2;
+        }
+        using (Model model = Model.Create("k=3"))
+        {
+            model.Fit(P3.SourceX, P3.D, setIds);
+            ClusterReport[] report;
+            Fails(Status.InvalidArgument, () => model.AssignReport(P3.TargetX, P3.D, out report));
+            Fails(Status.InvalidArgument, () => model.GetCentroids(Centroids.Source));
+        }
+    }
+
+    // ---- Centroids in and out -------------------------------------------------------
+
+    public static void SourceCentroidsAreTheClusterMeansInInputSpaceAndGoBackIn()
+    {
+        using (Model model = FittedDefault())
+        using (Model kmeans = Model.Create("algo=kmeans k=3"))
+        {
+            Check(model.CentroidDim == 2, "input width");
+            Check(model.CentroidsInInputSpace, "in input space");
+            float[] source = model.GetCentroids(Centroids.Source);
+            Check(source.Length == 3 * 2, "k x dim");
+            // Row j is (close to) the mean of the source rows labelled j.
+            int[] labels = model.Assign(P3.SourceX, P3.D);
+            int[] counts = Counts(labels, 3);
+            var means = new double[6];
+            for (int i = 0; i < labels.Length; ++i)
+            {
+                for (int c = 0; c < 2; ++c)
+                {
+                    means[labels[i] * 2 + c] += P3.SourceX[i * 2 + c];
+                }
+            }
+            for (int v = 0; v < 6; ++v)
+            {
+                Check(Math.Abs(means[v] / counts[v / 2] - source[v]) < 0.1, "centroid value " + v);
+            }
+
+            Fails(Status.NotAdapted, () => model.GetCentroids(Centroids.Adapted));
+            model.Adapt(P3.TargetX, P3.D);
+            float[] adapted = model.GetCentroids(Centroids.Adapted);
+            Check(adapted.Length == 6 && !adapted.SequenceEqual(source), "the target drifted");
+            Check(model.GetCentroids(Centroids.Source).SequenceEqual(source), "source unchanged");
+
+            kmeans.SetCentroids(source, 2);
+            Check(kmeans.IsFitted, "fitted by its centroids");
+            Check(kmeans.GetCentroids(Centroids.Source).SequenceEqual(source),
+                  "the same centroids");
+        }
+        using (Model unfitted = Model.Create("k=3"))
+        {
+            Fails(Status.NotFitted, () => GC.KeepAlive(unfitted.CentroidDim));
+            Fails(Status.NotFitted, () => unfitted.GetCentroids(Centroids.Source));
+        }
+    }
+
+    public static void SetCentroidsStartsAKMeansModelThatLabelsEachRowByTheNearest()
+    {
+        var given = new float[] { -6, 0, 0, 6, 6, -2 };
+        using (Model model = Model.Create("algo=kmeans k=3"))
+        {
+            Check(!model.IsFitted, "unfitted");
+            model.SetCentroids(given, 2);
+            Check(model.IsFitted && model.InputDim == 2, "fitted, 2 columns");
+            Check(model.GetCentroids(Centroids.Source).SequenceEqual(given), "the given centroids");
+            int[] labels = model.Assign(P3.TargetX, P3.D);
+            for (int i = 0; i < labels.Length; ++i)
+            {
+                int nearest = 0;
+                double best = double.MaxValue;
+                for (int j = 0; j < 3; ++j)
+                {
+                    double dx = P3.TargetX[i * 2] - given[j * 2];
+                    double dy = P3.TargetX[i * 2 + 1] - given[j * 2 + 1];
+                    if (dx * dx + dy * dy < best)
+                    {
+                        best = dx * dx + dy * dy;
+                        nearest = j;
+                    }
+                }
+                Check(labels[i] == nearest, "row " + i + " gets its nearest centroid");
+            }
+
+            // Not k rows: the library's Shape; not whole rows: refused by the binding.
+            Fails(Status.Shape, () => model.SetCentroids(new float[4], 2));
+            Fails(Status.InvalidArgument, () => model.SetCentroids(new float[5], 2));
+            var nan = (float[])given.Clone();
+            nan[3] = float.NaN;
+            Fails(Status.NonFinite, () => model.SetCentroids(nan, 2));
+            Check(model.GetCentroids(Centroids.Source).SequenceEqual(given),
+                  "failures change nothing");
+        }
+        using (Model gmm = Model.Create("algo=gmm k=3"))
+        {
+            Fails(Status.InvalidArgument, () => gmm.SetCentroids(given, 2));
+            Check(!gmm.IsFitted, "still unfitted");
+        }
+    }
+
+    public static void AGaussianMixtureReportsAndGivesItsMeans()
+    {
+        using (Model gmm = Model.Create("algo=gmm k=3"))
+        {
+            gmm.Fit(P3.SourceX, P3.D);
+            Check(gmm.Algorithm == "gmm" && gmm.CentroidsInInputSpace, "gmm, in input space");
+            Check(gmm.GetCentroids(Centroids.Source).Length == 6, "k x dim means");
+            ClusterReport[] report;
+            int[] labels = gmm.AssignReport(P3.TargetX, P3.D, out report);
+            Check(Metrics.Compute(P3.TargetY, labels).Nmi > 0.9, "target NMI > 0.9");
+            Check(report.Sum(r => r.TargetSize) == P3.Rows, "target sizes sum to the rows");
+        }
+    }
+
+    // ---- Calibration ----------------------------------------------------------------
+
+    public static void CalibrationOfKnownProbabilities()
+    {
+        // On the source, cluster 0 is label 1 and cluster 1 label 0: the map swaps them.
+        var sourceTruth = new[] { 1, 0 };
+        var sourcePredicted = new[] { 0, 1 };
+        var targetTruth = new[] { 1, 1, 0, 0 };
+        var probs = new[] { 0.9f, 0.1f, 0.9f, 0.1f, 0.9f, 0.1f, 0.1f, 0.9f };
+        Calibration c = Metrics.Calibration(sourceTruth, sourcePredicted, targetTruth, probs, 2);
+        // Every top probability is 0.9 (one bin) and 3 of the 4 are right.
+        Check(Math.Abs(c.Ece - 0.15) < 1e-6, "ECE " + c);
+        // The true label gets 0.9, 0.9, 0.1, 0.9.
+        Check(Math.Abs(c.LogLoss - (-3 * Math.Log(0.9) - Math.Log(0.1)) / 4) < 1e-6,
+              "log-loss " + c);
+
+        Fails(Status.InvalidArgument, () => Metrics.Calibration(sourceTruth, sourcePredicted,
+                                                                targetTruth, new float[7], 2));
+        Fails(Status.InvalidArgument, () => Metrics.Calibration(sourceTruth, sourcePredicted,
+                                                                new[] { 1, 1, 0, -1 }, probs, 2));
+    }
+
+    public static void CalibrationOfTheDefaultModelsProbabilities()
+    {
+        using (Model model = FittedDefault())
+        {
+            int[] source = model.Assign(P3.SourceX, P3.D);
+            float[] probs;
+            ClusterReport[] report;
+            model.AssignReport(P3.TargetX, P3.D, out probs, out report);
+            Calibration c = Metrics.Calibration(P3.SourceY, source, P3.TargetY, probs, 3);
+            Check(c.Ece >= 0 && c.Ece <= 0.1, "ECE " + c);
+            Check(c.LogLoss >= 0 && c.LogLoss < 1, "log-loss " + c);
         }
     }
 }

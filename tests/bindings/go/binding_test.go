@@ -1,4 +1,5 @@
-// The Go binding against the installed library, on protocol P1 with k-means.
+// The Go binding against the installed library, on protocol P1 with k-means,
+// and with the default model (k = 3) for the per-cluster report and the centroids.
 package tests
 
 import (
@@ -25,20 +26,48 @@ var p1 = func() *tdcm.DriftPair {
 	return p
 }()
 
+var p3 = func() *tdcm.DriftPair {
+	p, err := tdcm.SynthDrift(3, 2, 200, 0, 4.0, 0.5)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}()
+
+// fittedDefault is the library's defaults at k = 3, fitted on p3's source.
+func fittedDefault(t *testing.T) *tdcm.Model {
+	t.Helper()
+	return fittedOn(t, "k=3", p3)
+}
+
+func counts(labels []int32, k int) []int64 {
+	c := make([]int64, k)
+	for _, l := range labels {
+		c[l]++
+	}
+	return c
+}
+
 func fitted(t *testing.T) *tdcm.Model {
 	t.Helper()
-	m, err := tdcm.New(kmeans)
+	return fittedOn(t, kmeans, p1)
+}
+
+// fittedOn is a model of params fitted on p's source, closed after the test.
+func fittedOn(t *testing.T, params string, p *tdcm.DriftPair) *tdcm.Model {
+	t.Helper()
+	m, err := tdcm.New(params)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Fit(p1.SourceX, p1.D); err != nil {
+	if err := m.Fit(p.SourceX, p.D); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
 	return m
 }
 
-func equal(a, b []int32) bool {
+func equal[T comparable](a, b []T) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -366,7 +395,8 @@ func TestLibraryFacts(t *testing.T) {
 	for _, p := range params {
 		found[p.Name] = p
 	}
-	if found["k"].Type != "int" || !strings.Contains(found["algo"].Range, "kmeans") {
+	if found["k"].Type != "int" || !strings.Contains(found["algo"].Range, "kmeans") ||
+		!strings.Contains(found["algo"].Range, "gmm") {
 		t.Fatalf("parameters %+v", params)
 	}
 	m, err := tdcm.New("")
@@ -380,5 +410,282 @@ func TestLibraryFacts(t *testing.T) {
 	}
 	if tdcm.NotFitted.String() != "TDCM_ERR_NOT_FITTED" {
 		t.Fatalf("status name %q", tdcm.NotFitted.String())
+	}
+}
+
+func TestAssignReportDescribesEveryClusterOfTheTarget(t *testing.T) {
+	m := fittedDefault(t)
+	labels, probs, report, err := m.AssignReport(p3.TargetX, p3.D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, _ := m.Assign(p3.TargetX, p3.D); !equal(labels, plain) {
+		t.Fatal("labels differ from Assign's")
+	}
+	if len(probs) != len(labels)*3 || len(report) != 3 {
+		t.Fatalf("%d probabilities, %d report entries", len(probs), len(report))
+	}
+	targetCounts := counts(labels, 3)
+	var sourceRows int64
+	movedFar := false
+	for j, r := range report {
+		// The defaults keep the source's numbering: label j continues source cluster j.
+		if r.Cluster != j || r.SourceCluster != j || r.TargetSize != targetCounts[j] {
+			t.Fatalf("entry %d: %+v, %d target rows", j, r, targetCounts[j])
+		}
+		if r.Confidence < 0 || r.Confidence > 1 || r.Shift < 0 {
+			t.Fatalf("entry %d: %+v", j, r)
+		}
+		// The flags say what the numbers say (tdcm.h), decoded from the C bits 1, 2, 4.
+		if r.Unmatched() != (r.Confidence < 0.5) || r.MovedFar() != (r.Shift > 3) ||
+			r.Shrank() != (2*r.TargetSize < r.SourceSize) {
+			t.Fatalf("entry %d: flags disagree with the numbers: %+v", j, r)
+		}
+		bits := 0
+		if r.Unmatched() {
+			bits |= 1
+		}
+		if r.MovedFar() {
+			bits |= 2
+			movedFar = true
+		}
+		if r.Shrank() {
+			bits |= 4
+		}
+		if bits != r.Flags || bits != r.Flags&(tdcm.FlagUnmatched|tdcm.FlagMovedFar|tdcm.FlagShrank) {
+			t.Fatalf("entry %d: flags %d, bits %d", j, r.Flags, bits)
+		}
+		sourceRows += r.SourceSize
+	}
+	if sourceRows != int64(len(p3.SourceY)) {
+		t.Fatalf("source sizes sum to %d, not %d", sourceRows, len(p3.SourceY))
+	}
+	if !movedFar {
+		t.Fatalf("this drift moves a cluster far: %+v", report)
+	}
+
+	into := make([]int32, len(labels))
+	got, err := m.AssignReportInto(p3.TargetX, p3.D, into, nil)
+	if err != nil || !equal(got, report) || !equal(into, labels) {
+		t.Fatalf("AssignReportInto: %+v, %v", got, err)
+	}
+	_, err = m.AssignReportInto(p3.TargetX, p3.D, into[:3], nil)
+	wantStatus(t, err, tdcm.InvalidArgument)
+}
+
+func TestReportAfterAdaptIsTheReportOfThatSet(t *testing.T) {
+	m := fittedDefault(t)
+	_, err := m.Report()
+	wantStatus(t, err, tdcm.NotAdapted)
+	if err := m.Adapt(p3.TargetX, p3.D); err != nil {
+		t.Fatal(err)
+	}
+	adapted, err := m.Report()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, assigned, _ := m.AssignReport(p3.TargetX, p3.D)
+	if len(adapted) != 3 || !equal(adapted, assigned) {
+		t.Fatalf("Report %+v, AssignReport %+v", adapted, assigned)
+	}
+
+	unfitted, err := tdcm.New("k=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unfitted.Close()
+	_, err = unfitted.Report()
+	wantStatus(t, err, tdcm.NotFitted)
+	_, _, _, err = unfitted.AssignReport(p3.TargetX, p3.D)
+	wantStatus(t, err, tdcm.NotFitted)
+}
+
+func TestAModelFittedOnACollectionHasNoSourceClustersToReportAgainst(t *testing.T) {
+	m, err := tdcm.New("k=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ids := make([]int64, len(p3.SourceY))
+	for i := range ids {
+		ids[i] = int64(i % 2)
+	}
+	if err := m.FitSets(p3.SourceX, p3.D, ids); err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, err = m.AssignReport(p3.TargetX, p3.D)
+	wantStatus(t, err, tdcm.InvalidArgument)
+	_, err = m.Centroids(tdcm.SourceCentroids)
+	wantStatus(t, err, tdcm.InvalidArgument)
+}
+
+func TestSourceCentroidsAreTheClusterMeansInInputSpaceAndGoBackIn(t *testing.T) {
+	m := fittedDefault(t)
+	dim, inputSpace, err := m.CentroidDim()
+	if err != nil || dim != 2 || !inputSpace {
+		t.Fatalf("CentroidDim %d %v %v", dim, inputSpace, err)
+	}
+	source, err := m.Centroids(tdcm.SourceCentroids)
+	if err != nil || len(source) != 3*2 {
+		t.Fatalf("%d source centroid values, %v", len(source), err)
+	}
+	// Row j is (close to) the mean of the source rows labelled j.
+	labels, _ := m.Assign(p3.SourceX, p3.D)
+	n := counts(labels, 3)
+	means := make([]float64, 6)
+	for i, l := range labels {
+		for c := 0; c < 2; c++ {
+			means[int(l)*2+c] += float64(p3.SourceX[i*2+c])
+		}
+	}
+	for v := range means {
+		if math.Abs(means[v]/float64(n[v/2])-float64(source[v])) > 0.1 {
+			t.Fatalf("centroid value %d: %v, the mean is %v", v, source[v], means[v]/float64(n[v/2]))
+		}
+	}
+
+	_, err = m.Centroids(tdcm.AdaptedCentroids)
+	wantStatus(t, err, tdcm.NotAdapted)
+	if err := m.Adapt(p3.TargetX, p3.D); err != nil {
+		t.Fatal(err)
+	}
+	adapted, err := m.Centroids(tdcm.AdaptedCentroids)
+	if err != nil || len(adapted) != 6 || equal(adapted, source) {
+		t.Fatalf("adapted %v (source %v), %v", adapted, source, err)
+	}
+
+	km, err := tdcm.New("algo=kmeans k=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer km.Close()
+	if err := km.SetCentroids(source, 2); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := km.Centroids(tdcm.SourceCentroids); err != nil || !equal(got, source) {
+		t.Fatalf("k-means centroids %v, set %v, %v", got, source, err)
+	}
+
+	unfitted, err := tdcm.New("k=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unfitted.Close()
+	_, _, err = unfitted.CentroidDim()
+	wantStatus(t, err, tdcm.NotFitted)
+	_, err = unfitted.Centroids(tdcm.SourceCentroids)
+	wantStatus(t, err, tdcm.NotFitted)
+}
+
+func TestSetCentroidsStartsAKMeansModelThatLabelsEachRowByTheNearest(t *testing.T) {
+	given := []float32{-6, 0, 0, 6, 6, -2}
+	m, err := tdcm.New("algo=kmeans k=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.SetCentroids(given, 2); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := m.Info(); !info.Fitted || info.InputDim != 2 {
+		t.Fatalf("after SetCentroids: %+v", info)
+	}
+	labels, err := m.Assign(p3.TargetX, p3.D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range labels {
+		nearest, best := 0, math.MaxFloat64
+		for j := 0; j < 3; j++ {
+			dx := float64(p3.TargetX[i*2] - given[j*2])
+			dy := float64(p3.TargetX[i*2+1] - given[j*2+1])
+			if dx*dx+dy*dy < best {
+				nearest, best = j, dx*dx+dy*dy
+			}
+		}
+		if int(l) != nearest {
+			t.Fatalf("row %d: label %d, nearest centroid %d", i, l, nearest)
+		}
+	}
+
+	// Not k rows: the library's Shape; not whole rows: refused by the binding.
+	wantStatus(t, m.SetCentroids(make([]float32, 4), 2), tdcm.Shape)
+	wantStatus(t, m.SetCentroids(make([]float32, 5), 2), tdcm.InvalidArgument)
+	nan := append([]float32(nil), given...)
+	nan[3] = float32(math.NaN())
+	wantStatus(t, m.SetCentroids(nan, 2), tdcm.NonFinite)
+	if got, _ := m.Centroids(tdcm.SourceCentroids); !equal(got, given) {
+		t.Fatalf("failures changed the centroids: %v", got)
+	}
+
+	gmm, err := tdcm.New("algo=gmm k=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gmm.Close()
+	wantStatus(t, gmm.SetCentroids(given, 2), tdcm.InvalidArgument)
+}
+
+func TestAGaussianMixtureReportsAndGivesItsMeans(t *testing.T) {
+	gmm, err := tdcm.New("algo=gmm k=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gmm.Close()
+	if err := gmm.Fit(p3.SourceX, p3.D); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := gmm.Algorithm(); a != "gmm" {
+		t.Fatalf("algorithm %q", a)
+	}
+	if means, err := gmm.Centroids(tdcm.SourceCentroids); err != nil || len(means) != 6 {
+		t.Fatalf("means %v, %v", means, err)
+	}
+	labels, _, report, err := gmm.AssignReport(p3.TargetX, p3.D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := tdcm.ComputeMetrics(p3.TargetY, labels); s.NMI <= 0.9 {
+		t.Fatalf("target %v", s)
+	}
+	var rows int64
+	for _, r := range report {
+		rows += r.TargetSize
+	}
+	if rows != int64(len(labels)) {
+		t.Fatalf("target sizes sum to %d, not %d", rows, len(labels))
+	}
+}
+
+func TestCalibrationOfKnownProbabilities(t *testing.T) {
+	// On the source, cluster 0 is label 1 and cluster 1 label 0: the map swaps them.
+	sourceTruth, sourcePred := []int32{1, 0}, []int32{0, 1}
+	targetTruth := []int32{1, 1, 0, 0}
+	probs := []float32{0.9, 0.1, 0.9, 0.1, 0.9, 0.1, 0.1, 0.9}
+	c, err := tdcm.ComputeCalibration(sourceTruth, sourcePred, targetTruth, probs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every top probability is 0.9 (one bin) and 3 of the 4 are right; the
+	// true label gets 0.9, 0.9, 0.1, 0.9.
+	if math.Abs(c.ECE-0.15) > 1e-6 || math.Abs(c.LogLoss-(-3*math.Log(0.9)-math.Log(0.1))/4) > 1e-6 {
+		t.Fatalf("calibration %v", c)
+	}
+	_, err = tdcm.ComputeCalibration(sourceTruth, sourcePred, targetTruth, probs[:7], 2)
+	wantStatus(t, err, tdcm.InvalidArgument)
+	_, err = tdcm.ComputeCalibration(sourceTruth, sourcePred, []int32{1, 1, 0, -1}, probs, 2)
+	wantStatus(t, err, tdcm.InvalidArgument)
+}
+
+func TestCalibrationOfTheDefaultModelsProbabilities(t *testing.T) {
+	m := fittedDefault(t)
+	source, _ := m.Assign(p3.SourceX, p3.D)
+	_, probs, _, err := m.AssignReport(p3.TargetX, p3.D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tdcm.ComputeCalibration(p3.SourceY, source, p3.TargetY, probs, 3)
+	if err != nil || c.ECE < 0 || c.ECE > 0.1 || c.LogLoss < 0 || c.LogLoss >= 1 {
+		t.Fatalf("calibration %v, %v", c, err)
 	}
 }

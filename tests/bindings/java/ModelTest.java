@@ -14,6 +14,7 @@ import java.nio.IntBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tdcm.Assignment;
+import org.tdcm.Centroids;
+import org.tdcm.ClusterReport;
 import org.tdcm.DriftPair;
 import org.tdcm.Metrics;
 import org.tdcm.Model;
@@ -31,22 +34,44 @@ import org.tdcm.Status;
 import org.tdcm.Tdcm;
 import org.tdcm.TdcmException;
 
-/** The Java binding against the installed library, on protocol P1 with k-means. */
+/**
+ * The Java binding against the installed library, on protocol P1 with k-means, and with the
+ * default model (k = 3) for the per-cluster report and the centroids.
+ */
 class ModelTest {
   private static final String KMEANS = "k=5 algo=kmeans seed=1";
   private static DriftPair p1;
+  private static DriftPair p3;
 
   @TempDir Path tmp;
 
   @BeforeAll
   static void makeData() {
     p1 = Tdcm.synthDrift(5, 2, 500, 0, 4.0, 0.5);
+    p3 = Tdcm.synthDrift(3, 2, 200, 0, 4.0, 0.5);
   }
 
   private static Model fitted() {
     Model model = Model.create(KMEANS);
     model.fit(p1.sourceX(), p1.d());
     return model;
+  }
+
+  /** The library's defaults at k = 3, fitted on p3's source. */
+  private static Model fittedDefault() {
+    Model model = Model.create("k=3");
+    model.fit(p3.sourceX(), p3.d());
+    return model;
+  }
+
+  private static int[] counts(int[] labels, int k) {
+    int[] counts = new int[k];
+    for (int label : labels) ++counts[label];
+    return counts;
+  }
+
+  private static Status statusOf(org.junit.jupiter.api.function.Executable call) {
+    return assertThrows(TdcmException.class, call).status();
   }
 
   private static FloatBuffer direct(float[] values, int offset) {
@@ -464,11 +489,230 @@ class ModelTest {
     List<ParameterInfo> params = Tdcm.parameters();
     assertTrue(params.stream().anyMatch(p -> p.name().equals("k") && p.type().equals("int")));
     assertTrue(params.stream().anyMatch(p -> p.name().equals("algo")
-        && p.range().contains("kmeans")));
+        && p.range().contains("kmeans") && p.range().contains("gmm")));
     try (Model model = Model.create()) {
       assertFalse(model.isFitted());
       assertEquals("tdcm", model.getAlgorithm());
       assertTrue(model.getParams().contains("k=5"), model.getParams());
+    }
+  }
+
+  // ---- The per-cluster report ---------------------------------------------------------
+
+  @Test
+  void assignReportDescribesEveryClusterOfTheTarget() {
+    try (Model model = fittedDefault()) {
+      Assignment a = model.assignReport(p3.targetX(), p3.d(), true);
+      assertArrayEquals(model.assign(p3.targetX(), p3.d()), a.labels());
+      assertEquals(p3.rows() * 3, a.probabilities().length);
+      ClusterReport[] report = a.report();
+      assertEquals(3, report.length);
+      int[] targetCounts = counts(a.labels(), 3);
+      long sourceRows = 0;
+      for (int j = 0; j < 3; ++j) {
+        ClusterReport r = report[j];
+        assertEquals(j, r.cluster(), r.toString());
+        // The defaults keep the source's numbering: label j continues source cluster j.
+        assertEquals(j, r.sourceCluster(), r.toString());
+        assertEquals(targetCounts[j], r.targetSize(), r.toString());
+        sourceRows += r.sourceSize();
+        assertTrue(r.confidence() >= 0 && r.confidence() <= 1, r.toString());
+        assertTrue(r.shift() >= 0, r.toString());
+        // The flags say what the numbers say (tdcm.h), decoded from the C bits 1, 2, 4.
+        assertEquals(r.confidence() < 0.5, r.unmatched(), r.toString());
+        assertEquals(r.shift() > 3, r.movedFar(), r.toString());
+        assertEquals(2 * r.targetSize() < r.sourceSize(), r.shrank(), r.toString());
+        assertEquals((r.unmatched() ? 1 : 0) | (r.movedFar() ? 2 : 0) | (r.shrank() ? 4 : 0),
+            r.flags(), r.toString());
+      }
+      assertEquals(p3.rows(), sourceRows);
+      assertTrue(Arrays.stream(report).anyMatch(ClusterReport::movedFar),
+          "this drift moves a cluster far: " + Arrays.toString(report));
+      assertNull(model.assignReport(p3.targetX(), p3.d()).probabilities());
+    }
+  }
+
+  @Test
+  void assignReportFromBuffersAndIntoCallerArraysGivesTheSameReport() {
+    try (Model model = fittedDefault()) {
+      Assignment a = model.assignReport(p3.targetX(), p3.d(), true);
+      Assignment b = model.assignReport(direct(p3.targetX(), 1), p3.d(), true);
+      assertArrayEquals(a.labels(), b.labels());
+      assertArrayEquals(a.probabilities(), b.probabilities());
+      assertArrayEquals(a.report(), b.report());
+      assertArrayEquals(a.report(), model.assignReport(direct(p3.targetX(), 0), p3.d()).report());
+
+      int[] labels = new int[p3.rows()];
+      float[] probs = new float[p3.rows() * 3];
+      assertArrayEquals(a.report(), model.assignReport(p3.targetX(), p3.d(), labels, probs));
+      assertArrayEquals(a.labels(), labels);
+      assertArrayEquals(a.probabilities(), probs);
+
+      IntBuffer labelBuffer =
+          ByteBuffer.allocateDirect(p3.rows() * Integer.BYTES)
+              .order(ByteOrder.nativeOrder())
+              .asIntBuffer();
+      assertArrayEquals(a.report(),
+          model.assignReport(direct(p3.targetX(), 0), p3.d(), labelBuffer, null));
+      int[] got = new int[p3.rows()];
+      labelBuffer.get(got);
+      assertArrayEquals(a.labels(), got);
+
+      assertEquals(Status.INVALID_ARGUMENT,
+          statusOf(() -> model.assignReport(p3.targetX(), p3.d(), new int[3], null)));
+    }
+  }
+
+  @Test
+  void getReportAfterAdaptIsTheReportOfThatSet() {
+    try (Model model = fittedDefault()) {
+      assertEquals(Status.NOT_ADAPTED, statusOf(model::getReport));
+      model.adapt(p3.targetX(), p3.d());
+      ClusterReport[] adapted = model.getReport();
+      assertEquals(3, adapted.length);
+      assertArrayEquals(model.assignReport(p3.targetX(), p3.d()).report(), adapted);
+    }
+    try (Model unfitted = Model.create("k=3")) {
+      assertEquals(Status.NOT_FITTED, statusOf(unfitted::getReport));
+      assertEquals(Status.NOT_FITTED,
+          statusOf(() -> unfitted.assignReport(p3.targetX(), p3.d())));
+    }
+  }
+
+  @Test
+  void aModelFittedOnACollectionHasNoSourceClustersToReportAgainst() {
+    long[] setIds = new long[p3.rows()];
+    for (int i = 0; i < setIds.length; ++i) setIds[i] = i % 2;
+    try (Model model = Model.create("k=3")) {
+      model.fit(p3.sourceX(), p3.d(), setIds);
+      assertEquals(Status.INVALID_ARGUMENT,
+          statusOf(() -> model.assignReport(p3.targetX(), p3.d())));
+      assertEquals(Status.INVALID_ARGUMENT, statusOf(() -> model.getCentroids(Centroids.SOURCE)));
+    }
+  }
+
+  // ---- Centroids in and out -----------------------------------------------------------
+
+  @Test
+  void sourceCentroidsAreTheClusterMeansInInputSpaceAndGoBackIn() {
+    try (Model model = fittedDefault(); Model kmeans = Model.create("algo=kmeans k=3")) {
+      assertEquals(2, model.getCentroidDim());
+      assertTrue(model.centroidsInInputSpace());
+      float[] source = model.getCentroids(Centroids.SOURCE);
+      assertEquals(3 * 2, source.length);
+      // Row j is (close to) the mean of the source rows labelled j.
+      int[] labels = model.assign(p3.sourceX(), p3.d());
+      int[] counts = counts(labels, 3);
+      double[] means = new double[6];
+      for (int i = 0; i < labels.length; ++i) {
+        for (int c = 0; c < 2; ++c) means[labels[i] * 2 + c] += p3.sourceX()[i * 2 + c];
+      }
+      for (int v = 0; v < 6; ++v) {
+        assertEquals(means[v] / counts[v / 2], source[v], 0.1, "centroid value " + v);
+      }
+
+      assertEquals(Status.NOT_ADAPTED, statusOf(() -> model.getCentroids(Centroids.ADAPTED)));
+      model.adapt(p3.targetX(), p3.d());
+      float[] adapted = model.getCentroids(Centroids.ADAPTED);
+      assertEquals(3 * 2, adapted.length);
+      assertFalse(Arrays.equals(source, adapted), "the target drifted");
+      assertArrayEquals(source, model.getCentroids(Centroids.SOURCE));
+
+      kmeans.setCentroids(source, 2);
+      assertTrue(kmeans.isFitted());
+      assertArrayEquals(source, kmeans.getCentroids(Centroids.SOURCE));
+    }
+    try (Model unfitted = Model.create("k=3")) {
+      assertEquals(Status.NOT_FITTED, statusOf(unfitted::getCentroidDim));
+      assertEquals(Status.NOT_FITTED, statusOf(() -> unfitted.getCentroids(Centroids.SOURCE)));
+      assertEquals(Status.NULL_ARGUMENT, statusOf(() -> unfitted.getCentroids(null)));
+    }
+  }
+
+  @Test
+  void setCentroidsStartsAKMeansModelThatLabelsEachRowByTheNearest() {
+    float[] given = {-6, 0, 0, 6, 6, -2};
+    try (Model model = Model.create("algo=kmeans k=3")) {
+      assertFalse(model.isFitted());
+      model.setCentroids(given, 2);
+      assertTrue(model.isFitted());
+      assertEquals(2, model.getInputDim());
+      assertArrayEquals(given, model.getCentroids(Centroids.SOURCE));
+      int[] labels = model.assign(p3.targetX(), p3.d());
+      for (int i = 0; i < labels.length; ++i) {
+        int nearest = 0;
+        double best = Double.MAX_VALUE;
+        for (int j = 0; j < 3; ++j) {
+          double dx = p3.targetX()[i * 2] - given[j * 2];
+          double dy = p3.targetX()[i * 2 + 1] - given[j * 2 + 1];
+          if (dx * dx + dy * dy < best) {
+            best = dx * dx + dy * dy;
+            nearest = j;
+          }
+        }
+        assertEquals(nearest, labels[i], "row " + i);
+      }
+
+      // Not k rows: the library's SHAPE; not whole rows: refused by the binding.
+      assertEquals(Status.SHAPE, statusOf(() -> model.setCentroids(new float[4], 2)));
+      assertEquals(Status.INVALID_ARGUMENT, statusOf(() -> model.setCentroids(new float[5], 2)));
+      float[] nan = given.clone();
+      nan[3] = Float.NaN;
+      assertEquals(Status.NON_FINITE, statusOf(() -> model.setCentroids(nan, 2)));
+      assertArrayEquals(given, model.getCentroids(Centroids.SOURCE), "failures change nothing");
+    }
+    try (Model gmm = Model.create("algo=gmm k=3")) {
+      assertEquals(Status.INVALID_ARGUMENT, statusOf(() -> gmm.setCentroids(given, 2)));
+      assertFalse(gmm.isFitted());
+    }
+  }
+
+  @Test
+  void aGaussianMixtureReportsAndGivesItsMeans() {
+    try (Model gmm = Model.create("algo=gmm k=3")) {
+      gmm.fit(p3.sourceX(), p3.d());
+      assertEquals("gmm", gmm.getAlgorithm());
+      assertTrue(gmm.centroidsInInputSpace());
+      assertEquals(3 * 2, gmm.getCentroids(Centroids.SOURCE).length);
+      Assignment a = gmm.assignReport(p3.targetX(), p3.d(), true);
+      assertTrue(Metrics.compute(p3.targetY(), a.labels()).nmi() > 0.9);
+      assertEquals(p3.rows(), Arrays.stream(a.report()).mapToLong(ClusterReport::targetSize).sum());
+    }
+  }
+
+  // ---- Calibration --------------------------------------------------------------------
+
+  @Test
+  void calibrationOfKnownProbabilities() {
+    // On the source, cluster 0 is label 1 and cluster 1 label 0: the map swaps them.
+    int[] sourceTruth = {1, 0};
+    int[] sourcePredicted = {0, 1};
+    int[] targetTruth = {1, 1, 0, 0};
+    float[] probs = {0.9f, 0.1f, 0.9f, 0.1f, 0.9f, 0.1f, 0.1f, 0.9f};
+    Metrics.Calibration c =
+        Metrics.calibration(sourceTruth, sourcePredicted, targetTruth, probs, 2);
+    // Every top probability is 0.9 (one bin) and 3 of the 4 are right.
+    assertEquals(0.15, c.ece(), 1e-6);
+    // The true label gets 0.9, 0.9, 0.1, 0.9.
+    assertEquals((-3 * Math.log(0.9) - Math.log(0.1)) / 4, c.logLoss(), 1e-6);
+
+    assertEquals(Status.INVALID_ARGUMENT,
+        statusOf(() -> Metrics.calibration(sourceTruth, sourcePredicted, targetTruth,
+            Arrays.copyOf(probs, 7), 2)));
+    assertEquals(Status.INVALID_ARGUMENT,
+        statusOf(() -> Metrics.calibration(sourceTruth, sourcePredicted,
+            new int[] {1, 1, 0, -1}, probs, 2)));
+  }
+
+  @Test
+  void calibrationOfTheDefaultModelsProbabilities() {
+    try (Model model = fittedDefault()) {
+      int[] source = model.assign(p3.sourceX(), p3.d());
+      Assignment target = model.assignReport(p3.targetX(), p3.d(), true);
+      Metrics.Calibration c = Metrics.calibration(
+          p3.sourceY(), source, p3.targetY(), target.probabilities(), target.k());
+      assertTrue(c.ece() >= 0 && c.ece() <= 0.1, c.toString());
+      assertTrue(c.logLoss() >= 0 && c.logLoss() < 1, c.toString());
     }
   }
 }

@@ -1,15 +1,20 @@
 package org.tdcm;
 
-/** Labels, and optionally soft assignments, of the rows of one call. */
+/**
+ * Labels, and optionally soft assignments, of the rows of one call; from {@link
+ * Model#assignReport(float[], int)} also the per-cluster report.
+ */
 public final class Assignment {
   private final int[] labels;
   private final float[] probabilities;
   private final int k;
+  private final ClusterReport[] report;
 
-  Assignment(int[] labels, float[] probabilities, int k) {
+  Assignment(int[] labels, float[] probabilities, int k, ClusterReport[] report) {
     this.labels = labels;
     this.probabilities = probabilities;
     this.k = k;
+    this.report = report;
   }
 
   /** One cluster id in [0, k) per row. */
@@ -25,5 +30,13 @@ public final class Assignment {
   /** Number of clusters, the row width of {@link #probabilities()}. */
   public int k() {
     return k;
+  }
+
+  /**
+   * The k per-cluster reports (entry j describes label j) from {@link
+   * Model#assignReport(float[], int)}; null from assign and predict.
+   */
+  public ClusterReport[] report() {
+    return report;
   }
 }

@@ -12,7 +12,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * A libtdcm model: learns how to cluster on source data ({@link #fit}), then clusters a new
  * target data set in one pass ({@link #assign}), or adapts once and labels rows as they come
- * ({@link #adapt} + {@link #predict}).
+ * ({@link #adapt} + {@link #predict}). {@link #assignReport(float[], int)} and {@link
+ * #getReport()} say, per cluster, which source cluster it continues and what changed; {@link
+ * #getCentroids(Centroids)} and {@link #setCentroids(float[], int)} take centroids out and in.
  *
  * <p>Data are row-major float32 matrices of {@code d} columns, given either as a {@code
  * float[]} (its length is rows x d) or as a direct {@link FloatBuffer} in native byte order
@@ -143,7 +145,7 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #assign(float[], int)}, with the rows x k soft assignments if asked for. */
   public Assignment assign(float[] x, int d, boolean withProbabilities) {
-    return label(false, Rows.of(x, d), withProbabilities);
+    return label(false, Rows.of(x, d), withProbabilities, false);
   }
 
   /**
@@ -161,7 +163,7 @@ public final class Model implements AutoCloseable {
    * The same holds for every {@code float[]} overload of assign and predict.
    */
   public void assign(float[] x, int d, int[] labels, float[] probabilities) {
-    labelInto(false, Rows.of(x, d), labels, probabilities);
+    labelInto(false, false, Rows.of(x, d), labels, probabilities);
   }
 
   /** As {@link #assign(float[], int)}, reading a direct buffer in place. */
@@ -171,7 +173,7 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #assign(float[], int, boolean)}, reading a direct buffer in place. */
   public Assignment assign(FloatBuffer x, int d, boolean withProbabilities) {
-    return label(false, Rows.of(x, d), withProbabilities);
+    return label(false, Rows.of(x, d), withProbabilities, false);
   }
 
   /**
@@ -179,7 +181,126 @@ public final class Model implements AutoCloseable {
    * {@code probabilities} (rows x k floats) in place; all direct buffers in native order.
    */
   public void assign(FloatBuffer x, int d, IntBuffer labels, FloatBuffer probabilities) {
-    labelInto(false, Rows.of(x, d), labels, probabilities);
+    labelInto(false, false, Rows.of(x, d), labels, probabilities);
+  }
+
+  // ---- Clustering a target set, with the per-cluster report --------------------------
+
+  /**
+   * As {@link #assign(float[], int)}, and the report of the target's clusters ({@link
+   * Assignment#report()}, k entries, entry j for label j): the source cluster each continues,
+   * how confident that match is, how far it moved and its sizes. Uses the arrays in place, as
+   * assign does.
+   *
+   * @throws TdcmException INVALID_ARGUMENT when the model has no source clusters (fitted on a
+   *     collection of sets, or metric=shared)
+   */
+  public Assignment assignReport(float[] x, int d) {
+    return assignReport(x, d, false);
+  }
+
+  /** As {@link #assignReport(float[], int)}, with the rows x k soft assignments if asked for. */
+  public Assignment assignReport(float[] x, int d, boolean withProbabilities) {
+    return label(false, Rows.of(x, d), withProbabilities, true);
+  }
+
+  /** As {@link #assignReport(float[], int)}, reading a direct buffer in place. */
+  public Assignment assignReport(FloatBuffer x, int d) {
+    return assignReport(x, d, false);
+  }
+
+  /** As {@link #assignReport(float[], int, boolean)}, reading a direct buffer in place. */
+  public Assignment assignReport(FloatBuffer x, int d, boolean withProbabilities) {
+    return label(false, Rows.of(x, d), withProbabilities, true);
+  }
+
+  /**
+   * As {@link #assign(float[], int, int[], float[])} (caller-owned arrays, written in place),
+   * returning the report.
+   */
+  public ClusterReport[] assignReport(float[] x, int d, int[] labels, float[] probabilities) {
+    return labelInto(false, true, Rows.of(x, d), labels, probabilities);
+  }
+
+  /**
+   * As {@link #assign(FloatBuffer, int, IntBuffer, FloatBuffer)} (direct buffers, zero copy),
+   * returning the report.
+   */
+  public ClusterReport[] assignReport(
+      FloatBuffer x, int d, IntBuffer labels, FloatBuffer probabilities) {
+    return labelInto(false, true, Rows.of(x, d), labels, probabilities);
+  }
+
+  /**
+   * The report of the set the model was last adapted to ({@link #adapt}), as {@link
+   * #assignReport(float[], int)} gives it for that set.
+   *
+   * @throws TdcmException NOT_FITTED, NOT_ADAPTED, or INVALID_ARGUMENT (no source clusters)
+   */
+  public ClusterReport[] getReport() {
+    ClusterReport[][] result = new ClusterReport[1][];
+    call(h -> {
+      ClusterReport[] report = new ClusterReport[kOf(h)];
+      TdcmNative.tdcm_get_report(h, report);
+      result[0] = report;
+    });
+    return result[0];
+  }
+
+  // ---- Centroids in and out -----------------------------------------------------------
+
+  /**
+   * Width of the centroids {@link #getCentroids(Centroids)} returns: the input dim where they
+   * live in input coordinates (see {@link #centroidsInInputSpace()}), else the embedding's.
+   *
+   * @throws TdcmException NOT_FITTED
+   */
+  public int getCentroidDim() {
+    return Math.toIntExact(centroidShape()[0]);
+  }
+
+  /**
+   * Whether the centroids are in input coordinates (k-means, gmm, tdcm with
+   * encoder=identity), rather than in a learned encoder's embedding.
+   *
+   * @throws TdcmException NOT_FITTED
+   */
+  public boolean centroidsInInputSpace() {
+    return centroidShape()[1] != 0;
+  }
+
+  /**
+   * The source's (fitted, or given to {@link #setCentroids}) or the adapted centroids: k rows
+   * of {@link #getCentroidDim()} values, row-major.
+   *
+   * @throws TdcmException NOT_FITTED, NOT_ADAPTED (adapted ones before {@link #adapt}), or
+   *     INVALID_ARGUMENT (source ones after a fit on a collection of sets)
+   */
+  public float[] getCentroids(Centroids which) {
+    if (which == null) throw new TdcmException(Status.NULL_ARGUMENT, "which is null");
+    float[][] result = new float[1][];
+    call(h -> {
+      long[] dim = new long[1];
+      TdcmNative.tdcm_swig_get_centroid_dim(h, dim, new int[1]);
+      int k = kOf(h);
+      float[] out = new float[outputSize(k, Math.toIntExact(dim[0]))];
+      TdcmNative.tdcm_get_centroids(h, which.swigValue(), out, k, dim[0]);
+      result[0] = out;
+    });
+    return result[0];
+  }
+
+  /**
+   * Starts from the caller's own centroids: k rows of d values, row-major, in the space
+   * {@link #getCentroids(Centroids)} uses. On an unfitted model of algo=kmeans (or tdcm with
+   * encoder=identity and metric=gaussian) they make it fitted, d being the input width; on a
+   * fitted model they replace the source centroids and drop any adaptation.
+   *
+   * @throws TdcmException INVALID_ARGUMENT (e.g. not k rows), SHAPE, NON_FINITE
+   */
+  public void setCentroids(float[] centroids, int d) {
+    Rows rows = Rows.of(centroids, d);
+    call(h -> TdcmNative.tdcm_set_centroids(h, centroids, rows.n, d));
   }
 
   // ---- Adapt once, then predict -------------------------------------------------------
@@ -207,12 +328,12 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #predict(float[], int)}, with soft assignments if asked for. */
   public Assignment predict(float[] x, int d, boolean withProbabilities) {
-    return label(true, Rows.of(x, d), withProbabilities);
+    return label(true, Rows.of(x, d), withProbabilities, false);
   }
 
   /** Predict into caller-owned arrays; see {@link #assign(float[], int, int[], float[])}. */
   public void predict(float[] x, int d, int[] labels, float[] probabilities) {
-    labelInto(true, Rows.of(x, d), labels, probabilities);
+    labelInto(true, false, Rows.of(x, d), labels, probabilities);
   }
 
   /** As {@link #predict(float[], int)}, reading a direct buffer in place. */
@@ -222,12 +343,12 @@ public final class Model implements AutoCloseable {
 
   /** As {@link #predict(float[], int, boolean)}, reading a direct buffer in place. */
   public Assignment predict(FloatBuffer x, int d, boolean withProbabilities) {
-    return label(true, Rows.of(x, d), withProbabilities);
+    return label(true, Rows.of(x, d), withProbabilities, false);
   }
 
   /** Zero-copy predict into direct buffers; see {@link #assign(FloatBuffer, int, IntBuffer, FloatBuffer)}. */
   public void predict(FloatBuffer x, int d, IntBuffer labels, FloatBuffer probabilities) {
-    labelInto(true, Rows.of(x, d), labels, probabilities);
+    labelInto(true, false, Rows.of(x, d), labels, probabilities);
   }
 
   // ---- Files and properties -----------------------------------------------------------
@@ -252,7 +373,7 @@ public final class Model implements AutoCloseable {
     return Math.toIntExact(getLong(TdcmNative::tdcm_get_embed_dim));
   }
 
-  /** "tdcm" or "kmeans". */
+  /** "tdcm", "kmeans" or "gmm". */
   public String getAlgorithm() {
     return getString(TdcmNative::tdcm_get_algorithm);
   }
@@ -381,39 +502,64 @@ public final class Model implements AutoCloseable {
     }
   }
 
-  private Assignment label(boolean predict, Rows x, boolean withProbabilities) {
+  /** assign or predict (or, withReport, assignReport) into new arrays. */
+  private Assignment label(
+      boolean predict, Rows x, boolean withProbabilities, boolean withReport) {
     int[] labels = new int[Math.toIntExact(x.n)];
     Assignment[] result = new Assignment[1];
     call(h -> {
-      int k = withProbabilities ? kOf(h) : 0;
+      int k = withProbabilities || withReport ? kOf(h) : 0;
       float[] probs = withProbabilities ? new float[outputSize(x.n, k)] : null;
-      TdcmNative.tdcm_label_pinned(h, predict ? 1 : 0, x.array, x.buffer, x.n, x.d, labels, probs);
-      result[0] = new Assignment(labels, probs, k);
+      ClusterReport[] report = withReport ? new ClusterReport[k] : null;
+      TdcmNative.tdcm_label_pinned(
+          h, predict ? 1 : 0, x.array, x.buffer, x.n, x.d, labels, probs, report);
+      result[0] = new Assignment(labels, probs, k, report);
     });
     return result[0];
   }
 
-  /** Into Java arrays, written in place (see the JNI layer's tdcm_label_pinned). */
-  private void labelInto(boolean predict, Rows x, int[] labels, float[] probabilities) {
+  /**
+   * Into Java arrays, written in place (see the JNI layer's tdcm_label_pinned); returns the
+   * report if asked for, else null.
+   */
+  private ClusterReport[] labelInto(
+      boolean predict, boolean withReport, Rows x, int[] labels, float[] probabilities) {
     checkRoom(labels == null ? -1 : labels.length, x.n, "labels", "rows");
+    ClusterReport[][] result = new ClusterReport[1][];
     call(h -> {
       if (probabilities != null) {
         checkRoom(probabilities.length, x.n * kOf(h), "probabilities", "rows x k");
       }
+      ClusterReport[] report = withReport ? new ClusterReport[kOf(h)] : null;
       TdcmNative.tdcm_label_pinned(
-          h, predict ? 1 : 0, x.array, x.buffer, x.n, x.d, labels, probabilities);
+          h, predict ? 1 : 0, x.array, x.buffer, x.n, x.d, labels, probabilities, report);
+      result[0] = report;
     });
+    return result[0];
   }
 
-  /** Into direct buffers, written in place. */
-  private void labelInto(boolean predict, Rows x, IntBuffer labels, FloatBuffer probabilities) {
+  /** Into direct buffers, written in place; returns the report if asked for, else null. */
+  private ClusterReport[] labelInto(
+      boolean predict, boolean withReport, Rows x, IntBuffer labels, FloatBuffer probabilities) {
     IntBuffer out = directOutput(labels, "labels");
     FloatBuffer probs = directOutput(probabilities, "probabilities");
     checkRoom(out == null ? -1 : out.remaining(), x.n, "labels", "rows");
+    ClusterReport[][] result = new ClusterReport[1][];
     call(h -> {
       if (probs != null) checkRoom(probs.remaining(), x.n * kOf(h), "probabilities", "rows x k");
-      TdcmNative.tdcm_label_direct(h, predict ? 1 : 0, x.buffer, x.n, x.d, out, probs);
+      ClusterReport[] report = withReport ? new ClusterReport[kOf(h)] : null;
+      TdcmNative.tdcm_label_direct(h, predict ? 1 : 0, x.buffer, x.n, x.d, out, probs, report);
+      result[0] = report;
     });
+    return result[0];
+  }
+
+  /** The centroids' width and whether they are in input space (1) or not (0). */
+  private long[] centroidShape() {
+    long[] dim = new long[1];
+    int[] inputSpace = new int[1];
+    call(h -> TdcmNative.tdcm_swig_get_centroid_dim(h, dim, inputSpace));
+    return new long[] {dim[0], inputSpace[0]};
   }
 
   private static int kOf(long h) {
