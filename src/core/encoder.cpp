@@ -83,13 +83,14 @@ Layers init_mlp(const std::vector<int64_t> &widths, at::Generator &gen) {
 }
 
 int64_t embedding_width(const Params &params, int64_t input_dim) {
-  return params.encoder == "identity" ? input_dim : params.embed_dim;
+  return encoder_for(params, input_dim) == "identity" ? input_dim : params.embed_dim;
 }
 
 Layers init_encoder(const Params &params, int64_t input_dim, at::Generator &gen) {
-  if (params.encoder == "identity") return Layers{};
-  if (params.encoder == "linear") return init_mlp({input_dim, params.embed_dim}, gen);
-  if (params.encoder == "mlp") {
+  const std::string encoder = encoder_for(params, input_dim);
+  if (encoder == "identity") return Layers{};
+  if (encoder == "linear") return init_mlp({input_dim, params.embed_dim}, gen);
+  if (encoder == "mlp") {
     return init_mlp({input_dim, params.hidden, params.hidden, params.embed_dim}, gen);
   }
   const ImageShape image = lenet_image(params, input_dim);
@@ -101,8 +102,9 @@ Layers init_encoder(const Params &params, int64_t input_dim, at::Generator &gen)
 }
 
 Layers init_decoder(const Params &params, int64_t input_dim, at::Generator &gen) {
-  if (params.encoder == "linear") return init_mlp({params.embed_dim, input_dim}, gen);
-  if (params.encoder == "mlp") {
+  const std::string encoder = encoder_for(params, input_dim);
+  if (encoder == "linear") return init_mlp({params.embed_dim, input_dim}, gen);
+  if (encoder == "mlp") {
     return init_mlp({params.embed_dim, params.hidden, params.hidden, input_dim}, gen);
   }
   const ImageShape image = lenet_image(params, input_dim);

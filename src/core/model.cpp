@@ -228,11 +228,15 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     next.source = gmm_fit(rows, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
     next.source_counts = posterior_counts(rows, next.source);
   } else {
-    if (params_.encoder == "identity" && params_.metric == "shared" && d < params_.k) {
-      fail(TDCM_ERR_INVALID_ARGUMENT, "encoder=identity metric=shared: the input has " +
-                                          std::to_string(d) + " columns, fewer than k=" +
-                                          std::to_string(params_.k) +
-                                          " (the initial centroids are the first k rows of I_b)");
+    // The training blocks (and metric=shared) start from I[:k]: b must be at least k.
+    const bool trains = params_.epochs > 0 || params_.metric == "shared";
+    if (trains && embedding_width(params_, d) < params_.k) {
+      fail(TDCM_ERR_INVALID_ARGUMENT,
+           "encoder=" + encoder_for(params_, d) + ": the embedding has " +
+               std::to_string(embedding_width(params_, d)) + " columns, fewer than k=" +
+               std::to_string(params_.k) +
+               " (training and metric=shared start from the first k rows of I_b; use "
+               "encoder=linear with embed_dim >= k)");
     }
     next.net = init_net(params_, d, gen).to(device_);
     at::Tensor data = rows.chunk(0, n);

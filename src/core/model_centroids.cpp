@@ -7,7 +7,8 @@ namespace tdcm {
 
 bool Model::centroids_in_input_space() const {
   if (params_.algo != "tdcm") return true;
-  return params_.encoder == "identity" && params_.metric == "gaussian";
+  if (!state_) return false;
+  return encoder_for(params_, state_->input_dim) == "identity" && params_.metric == "gaussian";
 }
 
 int64_t Model::centroid_dim() const {
@@ -52,10 +53,15 @@ void Model::set_centroids(const float *c, int64_t k, int64_t d) {
   const at::Tensor given =
       at::from_blob(const_cast<float *>(c), {k, d}, at::kFloat).to(device_).clone();
   if (!state_) {
-    if (params_.algo == "gmm" || !centroids_in_input_space()) {
+    const bool identity =
+        params_.algo == "kmeans" ||
+        (params_.algo == "tdcm" && encoder_for(params_, d) == "identity" &&
+         params_.metric == "gaussian");
+    if (!identity) {
       fail(TDCM_ERR_INVALID_ARGUMENT,
            "centroids can start an unfitted model of algo=kmeans, or algo=tdcm with "
-           "encoder=identity and metric=gaussian; fit this one first");
+           "encoder=identity (or auto on at most 128 columns, untrained) and metric=gaussian; "
+           "fit this one first");
     }
     if (params_.standardize) {
       fail(TDCM_ERR_INVALID_ARGUMENT,

@@ -205,13 +205,15 @@ const std::vector<Entry> &entries() {
         "on its own, in the embedding; 0 = only at an exact fixed point)"},
        TDCM_REAL(tol, 0.0, false, 1.0)},
       // Departures from the paper; preset=paper restores model.md exactly.
-      {{"encoder", "enum", "identity", "identity|mlp|linear|lenet",
+      {{"encoder", "enum", "auto", "auto|identity|mlp|linear|lenet",
         "encoder: identity (the rows themselves, b = d: no projection can lose separation, "
-        "and centroids are in input coordinates), mlp (d->hidden->hidden->b, the paper) or "
+        "and centroids are in input coordinates); auto = identity for inputs of at most 128 "
+        "columns when nothing is trained (epochs, pretrain_epochs, contrastive, "
+        "reconstruction all 0), else linear; mlp (d->hidden->hidden->b, the paper) or "
         "linear (d->b, cannot fold the space into the source's partition); lenet: for images (needs input_shape, sides >= "
         "16), conv 5x5 (C->6) -> max-pool 2 -> conv 5x5 (6->16) -> max-pool 2 -> 120 -> 84 -> "
         "b, ReLU between; paper: mlp (lenet for images)"},
-       TDCM_CHOICE(encoder, "identity", "mlp", "linear", "lenet")},
+       TDCM_CHOICE(encoder, "auto", "identity", "mlp", "linear", "lenet")},
       {{"metric", "enum", "gaussian", "gaussian|shared",
         "the blocks' metric at inference: gaussian = one per centroid, its cluster's "
         "covariance, with the score log pi_j + log N(z | c_j, Sigma_j) at tau = 1 and an "
@@ -408,7 +410,7 @@ Params parse_params(const char *text, const Params &base) {
     }
     e->set(p, value);
   }
-  if (p.algo == "tdcm" && p.encoder != "identity" && p.embed_dim < p.k) {
+  if (p.algo == "tdcm" && p.encoder != "identity" && p.encoder != "auto" && p.embed_dim < p.k) {
     fail(TDCM_ERR_BAD_PARAMETER, "parameter 'embed_dim': " + std::to_string(p.embed_dim) +
                                      " is smaller than k=" + std::to_string(p.k) +
                                      " (the initial centroids are the first k rows of I_b)");
@@ -458,6 +460,13 @@ Params parse_params(const char *text, const Params &base) {
     }
   }
   return p;
+}
+
+std::string encoder_for(const Params &params, int64_t input_dim) {
+  if (params.encoder != "auto") return params.encoder;
+  const bool trains = params.epochs > 0 || params.pretrain_epochs > 0 ||
+                      params.contrastive > 0.0 || params.reconstruction > 0.0;
+  return !trains && input_dim <= kIdentityMaxDim ? "identity" : "linear";
 }
 
 ImageShape image_shape(const Params &params) {

@@ -34,7 +34,7 @@ struct Params {
   double tol = 1e-4;
   // Departures from the paper (model.md). Each value named in paper_params()
   // restores the model exactly as written there.
-  std::string encoder = "identity";   // paper: mlp
+  std::string encoder = "auto";       // paper: mlp
   std::string metric = "gaussian";    // paper: shared
   double shape_prior = 0.1;           // paper: irrelevant (metric=shared)
   bool identity_probs = true;         // paper: irrelevant (metric=shared)
@@ -73,6 +73,14 @@ ImageShape image_shape(const Params &params);
 // The smallest image side encoder=lenet accepts (two 5x5 convolutions, each
 // followed by a 2x2 max pooling, must leave at least one pixel).
 constexpr int64_t kLenetMinSide = 16;
+
+// Widest input that encoder=auto leaves as it is (full covariances cost b^2 per row and cluster).
+constexpr int64_t kIdentityMaxDim = 128;
+
+// The encoder params.encoder names for rows of `input_dim` columns: auto is
+// identity for at most kIdentityMaxDim columns when nothing is to be trained
+// (epochs, pretrain_epochs, contrastive and reconstruction all 0), else linear.
+std::string encoder_for(const Params &params, int64_t input_dim);
 
 // The model exactly as in model.md (preset=paper).
 Params paper_params();
