@@ -70,7 +70,7 @@ expect 1 "$tdcm" eval --truth "$tmp/frac.csv" --pred "$tmp/two.csv"
 err_has 'frac.csv'
 
 # A fitted 2-D model refuses 3-D rows.
-expect 0 "$tdcm" fit --input "$tmp/src.csv" --model "$tmp/m.tdcm" --params "k=3 epochs=2" \
+expect 0 "$tdcm" fit --input "$tmp/src.csv" --model "$tmp/m.tdcm" --params "k=3" \
   --label-column last
 printf 'a,b,c\n1,2,3\n4,5,6\n' >"$tmp/wide.csv"
 expect 1 "$tdcm" assign --model "$tmp/m.tdcm" --input "$tmp/wide.csv" --output "$tmp/l.csv"
