@@ -1,4 +1,5 @@
 // tdcm assign: cluster a target data set with a fitted model.
+#include <cmath>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -10,7 +11,7 @@ namespace tdcm::cli {
 namespace {
 
 const char kUsage[] =
-    "Usage: tdcm assign --model M --input FILE --output OUT.csv [OPTIONS]\n"
+    "Usage: tdcm assign --model M --input FILE --output OUT.csv [--report R.json] [OPTIONS]\n"
     "\n"
     "Cluster a target data set with a fitted model: the centroids adapt to the\n"
     "target in one forward pass, then every row is labelled. Writes one label\n"
@@ -24,6 +25,12 @@ const char kUsage[] =
     "                         bytes (IDX ubyte, .npy uint8) are scaled to [0, 1]\n"
     "  --output OUT.csv       where to write the labels\n"
     "  --probs                also write the soft assignments\n"
+    "  --report FILE          also write the per-cluster report as JSON: for each\n"
+    "                         target cluster the source cluster it continues, the\n"
+    "                         match confidence, its shift in source spreads, its\n"
+    "                         size on source and target, and the flags unmatched,\n"
+    "                         moved_far and shrank (needs a model fitted on one\n"
+    "                         source set)\n"
     "  --label-column N|last  0-based column of integer ground-truth labels: not a\n"
     "                         feature; NMI/ARI/ACC are printed\n"
     "  --labels FILE          ground-truth labels in a file of their own, one per row\n"
@@ -31,11 +38,48 @@ const char kUsage[] =
     "                         column of a CSV): scores as with --label-column\n"
     "  -h, --help             show this help\n";
 
+// A JSON number; JSON has no NaN or Inf, so those become null.
+std::string json_number(double v) { return std::isfinite(v) ? shortest_text(v) : "null"; }
+
+const char *json_bool(int32_t flags, int32_t flag) {
+  return (flags & flag) != 0 ? "true" : "false";
+}
+
+// The report as a JSON array, one object per target cluster, one per line.
+std::string report_json(const std::vector<tdcm_cluster_report> &report) {
+  std::string out = "[\n";
+  for (size_t j = 0; j < report.size(); ++j) {
+    const tdcm_cluster_report &r = report[j];
+    out += strprintf(
+        "  {\"cluster\": %d, \"source_cluster\": %d, \"confidence\": %s, \"shift\": %s, "
+        "\"source_size\": %lld, \"target_size\": %lld, \"unmatched\": %s, \"moved_far\": %s, "
+        "\"shrank\": %s}%s\n",
+        r.cluster, r.source_cluster, json_number(r.confidence).c_str(),
+        json_number(r.shift).c_str(), static_cast<long long>(r.source_size),
+        static_cast<long long>(r.target_size), json_bool(r.flags, TDCM_CLUSTER_UNMATCHED),
+        json_bool(r.flags, TDCM_CLUSTER_MOVED_FAR), json_bool(r.flags, TDCM_CLUSTER_SHRANK),
+        j + 1 < report.size() ? "," : "");
+  }
+  return out + "]\n";
+}
+
+// "2 unmatched, 0 moved far, 1 shrank"
+std::string flag_counts(const std::vector<tdcm_cluster_report> &report) {
+  int unmatched = 0, moved_far = 0, shrank = 0;
+  for (const tdcm_cluster_report &r : report) {
+    unmatched += (r.flags & TDCM_CLUSTER_UNMATCHED) != 0;
+    moved_far += (r.flags & TDCM_CLUSTER_MOVED_FAR) != 0;
+    shrank += (r.flags & TDCM_CLUSTER_SHRANK) != 0;
+  }
+  return strprintf("%d unmatched, %d moved far, %d shrank", unmatched, moved_far, shrank);
+}
+
 int run(const Args &args) {
   const std::string model_path = args.require("model");
   const std::string input = args.require("input");
   const std::string output = args.require("output");
   const bool with_probs = args.has("probs");
+  const std::string report_path = args.has("report") ? args.require("report") : "";
   const int label_column = args.get_column("label-column");
 
   ModelPtr model = load_model(model_path);
@@ -45,14 +89,25 @@ int run(const Args &args) {
 
   std::vector<int32_t> labels(static_cast<size_t>(ds.n));
   std::vector<float> probs(with_probs ? static_cast<size_t>(ds.n * k) : 0);
+  std::vector<tdcm_cluster_report> report(report_path.empty() ? 0 : static_cast<size_t>(k));
   const Stopwatch watch;
-  check(tdcm_assign(model.get(), ds.x.data(), ds.n, ds.d, labels.data(),
-                    with_probs ? probs.data() : nullptr));
+  // The report comes from the same pass as the labels, so both describe one adaptation.
+  if (report.empty()) {
+    check(tdcm_assign(model.get(), ds.x.data(), ds.n, ds.d, labels.data(),
+                      with_probs ? probs.data() : nullptr));
+  } else {
+    check(tdcm_assign_report(model.get(), ds.x.data(), ds.n, ds.d, labels.data(),
+                             with_probs ? probs.data() : nullptr, report.data()));
+  }
   const double assign_s = watch.seconds();
   data::write_labels_csv(output, labels.data(), with_probs ? probs.data() : nullptr, ds.n, k);
 
   std::printf("assigned %lld rows to k=%lld clusters in %.3f s; wrote %s\n",
               static_cast<long long>(ds.n), static_cast<long long>(k), assign_s, output.c_str());
+  if (!report.empty()) {
+    write_text(report_path, report_json(report));
+    std::printf("report: %s (%s)\n", report_path.c_str(), flag_counts(report).c_str());
+  }
   if (!ds.labels.empty()) {
     std::printf("%s\n", format_metrics(compute_metrics(ds.labels, labels)).c_str());
   }
@@ -69,6 +124,7 @@ const Command &assign_command() {
                                 {"input", true},
                                 {"output", true},
                                 {"probs", false},
+                                {"report", true},
                                 {"label-column", true},
                                 {"labels", true}},
                                &run};

@@ -12,9 +12,14 @@ namespace {
 
 const char kUsage[] =
     "Usage: tdcm fit --input FILE --model OUT [OPTIONS]\n"
+    "       tdcm fit --centroids C.csv --model OUT --params \"algo=kmeans k=K\" [OPTIONS]\n"
     "\n"
     "Fit a model on a source data set, or on a collection of source data sets,\n"
-    "and save it. Progress goes to stderr.\n"
+    "and save it. Progress goes to stderr. With --centroids alone the model starts\n"
+    "from the given centroids instead of a fit (algo=kmeans, or algo=tdcm with\n"
+    "encoder=identity and metric=gaussian); with --input as well it is fitted\n"
+    "first, then the given centroids replace the source centroids (the fitted\n"
+    "cluster shapes and sizes stay).\n"
     "\n"
     "Options:\n"
     "  --input FILE           source rows: CSV (header optional), .npy or IDX (e.g.\n"
@@ -22,6 +27,10 @@ const char kUsage[] =
     "                         bytes (IDX ubyte, .npy uint8) are scaled to [0, 1]; for\n"
     "                         images the params get input_shape=CxHxW from the file\n"
     "                         unless given (when the library has that key)\n"
+    "  --centroids C.csv      k centroids, one per row (CSV with optional header,\n"
+    "                         .npy or IDX), in the space 'tdcm centroids' writes:\n"
+    "                         input coordinates for the algorithms above; row j\n"
+    "                         becomes cluster j\n"
     "  --model OUT            where to write the fitted model\n"
     "  --params \"K=V ...\"     model parameters, e.g. \"k=5 epochs=100\"\n"
     "                         (see 'tdcm params' for every key)\n"
@@ -73,14 +82,39 @@ void report_source_scores(tdcm_model *model, const Dataset &ds) {
   std::printf("source mean over %zu sets: %s\n", sets.size(), format_metrics(mean).c_str());
 }
 
+// fit --centroids without --input: the model is the centroids, no fit.
+int run_from_centroids(const Args &args, const std::string &output) {
+  for (const char *option : {"label-column", "labels", "set-column"}) {
+    if (args.has(option)) throw UsageError(std::string("--") + option + " needs --input");
+  }
+  const std::string path = args.require("centroids");
+  const Dataset centroids = load_dataset(path);
+  ModelPtr model = create_model(args.get("params"));
+  // The library checks the count and width, and its message names what does not fit.
+  check(tdcm_set_centroids(model.get(), centroids.x.data(), centroids.n, centroids.d));
+  check(tdcm_save(model.get(), output.c_str()));
+  const char *algorithm = "";
+  check(tdcm_get_algorithm(model.get(), &algorithm));
+  std::printf("started %s (k=%lld) from %lld centroids x %lld columns in %s\n", algorithm,
+              static_cast<long long>(model_k(model.get())), static_cast<long long>(centroids.n),
+              static_cast<long long>(centroids.d), path.c_str());
+  std::printf("saved model to %s\n", output.c_str());
+  return 0;
+}
+
 int run(const Args &args) {
-  const std::string input = args.require("input");
   const std::string output = args.require("model");
+  if (args.has("centroids") && !args.has("input")) return run_from_centroids(args, output);
+  const std::string input = args.require("input");
   const int label_column = args.get_column("label-column");
   const int set_column = args.get_column("set-column");
 
   Dataset ds = load_dataset(input, label_column, set_column);
   if (args.has("labels")) attach_labels(ds, args.require("labels"));
+  // Read before the fit, so that a bad file fails at once.
+  const bool replace_centroids = args.has("centroids");
+  Dataset centroids;
+  if (replace_centroids) centroids = load_dataset(args.require("centroids"));
   std::string params = args.get("params");
   // Images tell an image encoder their shape, if this libtdcm has the key.
   if (ds.shape.size() == 3 && param_value(params, "input_shape").empty() &&
@@ -98,6 +132,9 @@ int run(const Args &args) {
   progress.finish();
   check(status);
   check(tdcm_set_progress_callback(model.get(), nullptr, nullptr));
+  if (replace_centroids) {
+    check(tdcm_set_centroids(model.get(), centroids.x.data(), centroids.n, centroids.d));
+  }
   check(tdcm_save(model.get(), output.c_str()));
 
   const char *algorithm = "";
@@ -108,6 +145,10 @@ int run(const Args &args) {
   std::printf("fitted %s (k=%lld) on %lld rows x %lld columns%s in %.2f s\n", algorithm,
               static_cast<long long>(model_k(model.get())), static_cast<long long>(ds.n),
               static_cast<long long>(ds.d), sets.c_str(), fit_s);
+  if (replace_centroids) {
+    std::printf("replaced the source centroids with the %lld in %s\n",
+                static_cast<long long>(centroids.n), args.require("centroids").c_str());
+  }
   std::printf("saved model to %s\n", output.c_str());
   if (!ds.labels.empty()) report_source_scores(model.get(), ds);
   return 0;
@@ -120,6 +161,7 @@ const Command &fit_command() {
                                "fit a model on source data and save it",
                                kUsage,
                                {{"input", true},
+                                {"centroids", true},
                                 {"model", true},
                                 {"params", true},
                                 {"label-column", true},

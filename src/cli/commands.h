@@ -19,6 +19,7 @@ struct Command {
 
 const Command &fit_command();
 const Command &assign_command();
+const Command &centroids_command();
 const Command &eval_command();
 const Command &synth_command();
 const Command &demo_command();

@@ -1,9 +1,12 @@
 #include "cli/common.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 #include <utility>
 
@@ -182,6 +185,38 @@ tdcm_metrics_result compute_metrics(const std::vector<int32_t> &truth,
 
 std::string format_metrics(const tdcm_metrics_result &m) {
   return strprintf("NMI %.4f  ARI %.4f  ACC %.4f", m.nmi, m.ari, m.acc);
+}
+
+namespace {
+
+template <typename T>
+std::string shortest(T v) {
+  char buffer[64];
+  const auto res = std::to_chars(buffer, buffer + sizeof(buffer), v);
+  return std::string(buffer, res.ptr);
+}
+
+}  // namespace
+
+std::string shortest_text(float v) { return shortest(v); }
+std::string shortest_text(double v) { return shortest(v); }
+
+void write_text(const std::string &path, const std::string &text) {
+  if (path.empty()) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout)) {
+      throw std::runtime_error(std::string("stdout: write error: ") + std::strerror(errno));
+    }
+    return;
+  }
+  std::FILE *f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) {
+    throw std::runtime_error(path + ": cannot open for writing: " + std::strerror(errno));
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const int saved = errno;
+  if (std::fclose(f) != 0 || !written) {
+    throw std::runtime_error(path + ": write error: " + std::strerror(written ? errno : saved));
+  }
 }
 
 std::string strprintf(const char *format, ...) {

@@ -88,6 +88,14 @@ class Stopwatch {
   std::chrono::steady_clock::time_point start_;
 };
 
+// The shortest decimal text that reads back as exactly `v` ("0.1", "1e-07").
+std::string shortest_text(float v);
+std::string shortest_text(double v);
+
+// Writes `text` to the file `path` (replacing it), or to stdout when `path` is
+// empty. Throws std::runtime_error naming the file on I/O errors.
+void write_text(const std::string &path, const std::string &text);
+
 // printf into a std::string.
 std::string strprintf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 

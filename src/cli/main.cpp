@@ -16,9 +16,9 @@ using tdcm::cli::Command;
 
 const std::vector<const Command *> &all_commands() {
   static const std::vector<const Command *> commands = {
-      &tdcm::cli::fit_command(),   &tdcm::cli::assign_command(), &tdcm::cli::eval_command(),
-      &tdcm::cli::synth_command(), &tdcm::cli::demo_command(),   &tdcm::cli::info_command(),
-      &tdcm::cli::params_command()};
+      &tdcm::cli::fit_command(),  &tdcm::cli::assign_command(), &tdcm::cli::centroids_command(),
+      &tdcm::cli::eval_command(), &tdcm::cli::synth_command(),  &tdcm::cli::demo_command(),
+      &tdcm::cli::info_command(), &tdcm::cli::params_command()};
   return commands;
 }
 
@@ -37,7 +37,7 @@ void print_main_usage(std::FILE *out) {
                "then cluster new target data sets in one forward pass.\n\n"
                "Commands:\n");
   for (const Command *command : all_commands()) {
-    std::fprintf(out, "  %-8s %s\n", command->name, command->summary);
+    std::fprintf(out, "  %-10s %s\n", command->name, command->summary);
   }
   std::fprintf(out, "\nRun 'tdcm COMMAND --help' for the options of a command.\n");
 }

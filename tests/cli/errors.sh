@@ -9,7 +9,7 @@ source "$(dirname "$0")/helpers.bash"
 "$tdcm" synth --k 3 --n 20 --source "$tmp/src.csv" --target "$tmp/tgt.csv" >/dev/null
 
 # Every subcommand's --help: exit 0, usage on stdout.
-for cmd in fit assign eval synth demo info params; do
+for cmd in fit assign centroids eval synth demo info params; do
   expect 0 "$tdcm" "$cmd" --help
   grep -q '^Usage: tdcm' "$tmp/out" || fail "$cmd --help prints no usage"
   [ -s "$tmp/err" ] && fail "$cmd --help wrote to stderr"
@@ -17,7 +17,7 @@ done
 expect 0 "$tdcm" help fit
 grep -q '^Usage: tdcm fit' "$tmp/out" || fail "help fit prints no usage"
 expect 0 "$tdcm" --help
-for cmd in fit assign eval synth demo info params; do
+for cmd in fit assign centroids eval synth demo info params; do
   grep -q "^  $cmd " "$tmp/out" || fail "tdcm --help does not list $cmd"
 done
 expect 0 "$tdcm" --version
@@ -70,7 +70,7 @@ expect 1 "$tdcm" eval --truth "$tmp/frac.csv" --pred "$tmp/two.csv"
 err_has 'frac.csv'
 
 # A fitted 2-D model refuses 3-D rows.
-expect 0 "$tdcm" fit --input "$tmp/src.csv" --model "$tmp/m.tdcm" --params "k=3 epochs=2" \
+expect 0 "$tdcm" fit --input "$tmp/src.csv" --model "$tmp/m.tdcm" --params "k=3" \
   --label-column last
 printf 'a,b,c\n1,2,3\n4,5,6\n' >"$tmp/wide.csv"
 expect 1 "$tdcm" assign --model "$tmp/m.tdcm" --input "$tmp/wide.csv" --output "$tmp/l.csv"

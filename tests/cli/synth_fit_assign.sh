@@ -14,7 +14,9 @@ source "$(dirname "$0")/helpers.bash"
 cmp -s "$tmp/src.csv" "$tmp/tgt.csv" && fail "source and target are identical"
 
 # fit: plain progress lines on a non-terminal stderr, at most ~20 of them.
-"$tdcm" fit --input "$tmp/src.csv" --model "$tmp/m.tdcm" --params "k=3 epochs=30" \
+# encoder=linear: the epochs then train an encoder (the default identity
+# encoder has nothing to learn).
+"$tdcm" fit --input "$tmp/src.csv" --model "$tmp/m.tdcm" --params "k=3 epochs=30 encoder=linear" \
   --label-column last >"$tmp/fit.out" 2>"$tmp/fit.err"
 [ -s "$tmp/m.tdcm" ] || fail "no model written"
 grep -q '^source: NMI [0-9.]* *ARI [-0-9.]* *ACC [0-9.]*$' "$tmp/fit.out" ||
@@ -68,7 +70,7 @@ grep -q 'NMI 1.0000  ARI 1.0000  ACC 1.0000' "$tmp/self.out" || fail "eval of tr
   tail -n +2 "$tmp/src.csv" | sed 's/$/,0/'
   tail -n +2 "$tmp/tgt.csv" | sed 's/$/,7/'
 } >"$tmp/both.csv"
-"$tdcm" fit --input "$tmp/both.csv" --model "$tmp/c.tdcm" --params "k=3 epochs=3" \
+"$tdcm" fit --input "$tmp/both.csv" --model "$tmp/c.tdcm" --params "k=3 epochs=3 encoder=linear" \
   --label-column 2 --set-column last >"$tmp/coll.out" 2>/dev/null
 grep -q 'in 2 data sets' "$tmp/coll.out" || fail "collection fit: $(cat "$tmp/coll.out")"
 grep -q '^source set 7 (600 rows): NMI' "$tmp/coll.out" || fail "collection fit: per-set scores"
