@@ -14,14 +14,16 @@ grep -q '^# TDCM params "k=10 epochs=1" .* threads: 2$' "$tmp/out" || fail "no p
 grep -q '^# libtdcm .* | device cpu.* | BLAS: ' "$tmp/out" || fail "no device/BLAS line"
 grep -q '^## P2 source 300 x 784, target 200 x 784, seeds 0..0$' "$tmp/out" || fail "no table title"
 num='-?[0-9]\.[0-9]{3}±[0-9]\.[0-9]{3}'
+loss='[0-9]+\.[0-9]{3}±[0-9]+\.[0-9]{3}' # log-loss is not bounded by 1
 for method in "TDCM" "k-means transfer"; do
   for row in source target diff; do
     grep -Eq "^$method +$row +$num +$num +$num" "$tmp/out" || fail "no '$method $row' row"
   done
-  grep -Eq "^$method +target +($num +){4}[0-9.]+ +[0-9.]+$" "$tmp/out" ||
-    fail "'$method target' lacks ACC-kept or times"
+  # NMI ARI ACC ACC-kept, then ECE and log-loss (– where not scored), then the times.
+  grep -Eq "^$method +target +($num +){4}(($loss|–) +){2}[0-9.]+ +[0-9.]+$" "$tmp/out" ||
+    fail "'$method target' lacks ACC-kept, calibration or times"
 done
-grep -Eq "^k-means refit +target +($num +){3}– +[0-9.]+ +[0-9.]+$" "$tmp/out" ||
+grep -Eq "^k-means refit +target +($num +){3}– +– +– +[0-9.]+ +[0-9.]+$" "$tmp/out" ||
   fail "no 'k-means refit target' row: $(cat "$tmp/out")"
 # k-means on raw pixels finds real structure (NMI well above chance).
 awk '/^k-means refit +target/ { found = 1; ok = substr($4, 1, 5) + 0 > 0.3 }

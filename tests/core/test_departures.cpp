@@ -65,7 +65,9 @@ TEST(Departures, RestartsOnARowSubsetMatchAllRows) {
   const auto &t = pair.target;
   auto labels_with = [&](const std::string &restart_rows) {
     tdcm::Model model(tdcm::parse_params(
-        ("k=5 init=kmeans++ device=cpu threads=1 restart_rows=" + restart_rows).c_str()));
+        ("k=5 metric=shared encoder=linear init=kmeans++ device=cpu threads=1 restart_rows=" +
+         restart_rows)
+            .c_str()));
     model.fit(pair.source.x.data(), pair.source.rows, pair.source.d, nullptr, {});
     std::vector<int32_t> labels(t.rows);
     model.assign(t.x.data(), t.rows, t.d, labels.data(), nullptr);
