@@ -15,8 +15,9 @@
  *   are 64-bit. Outputs are allocated by the caller. The library never keeps
  *   a caller's pointer after a call returns.
  * - Thread-safety: calls that only read a model (tdcm_assign, tdcm_predict,
- *   tdcm_save, the getters) may run on one model from many threads at once.
- *   A call that modifies a model (tdcm_fit, tdcm_adapt,
+ *   tdcm_assign_report, tdcm_get_report, tdcm_get_centroids, tdcm_save, the
+ *   getters) may run on one model from many threads at once.
+ *   A call that modifies a model (tdcm_fit, tdcm_adapt, tdcm_set_centroids,
  *   tdcm_set_progress_callback) while any other call runs on the same model
  *   is refused with ::TDCM_ERR_BUSY, and so is a reading call while a
  *   modifying call runs. Different models are independent.
