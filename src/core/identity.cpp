@@ -37,9 +37,10 @@ double spread(const std::vector<double> &self, int64_t k) {
 struct DriftModel {
   int64_t k = 0;
   double pos_dims = 1, shape_dims = 1;  // entries each squared distance sums over
-  std::vector<double> pos, shape;       // k x k, target-major; shape empty without covariances
-  double pos_floor = 0, shape_floor = 0;
-  double pos_var = 1, shape_var = 1;  // per entry
+  // k x k, target-major; shape and share empty without covariances and weights.
+  std::vector<double> pos, shape, share;
+  double pos_floor = 0, shape_floor = 0, share_floor = 0;
+  double pos_var = 1, shape_var = 1, share_var = 1;  // per entry
 
   DriftModel(const Mixture &source, const Mixture &target) : k(source.k()) {
     const Mixture s = source.to(at::kCPU);
@@ -60,6 +61,13 @@ struct DriftModel {
       const double smallest = std::min(s.sizes.min().item<double>(), t.sizes.min().item<double>());
       shape_floor = 2.0 / std::max(smallest, 2.0);
       shape_var = std::max(shape_var, shape_floor);
+      // Each cluster's share of the rows, on a log scale: a count of m rows
+      // has a log with variance about 1 / m.
+      const at::Tensor ws = at::log(s.weights.clamp_min(1e-12)).unsqueeze(1);
+      share = pairwise(at::log(t.weights.clamp_min(1e-12)).unsqueeze(1), ws);
+      share_var = spread(pairwise(ws, ws), k) / 2.0;
+      share_floor = 1.0 / std::max(smallest, 1.0);
+      share_var = std::max(share_var, share_floor);
     }
   }
 
@@ -67,6 +75,7 @@ struct DriftModel {
   double cost(int64_t i, int64_t j) const {
     double c = pos[i * k + j] / (2.0 * pos_var);
     if (!shape.empty()) c += shape[i * k + j] / (2.0 * shape_var);
+    if (!share.empty()) c += share[i * k + j] / (2.0 * share_var);
     return c;
   }
 
@@ -80,13 +89,17 @@ struct DriftModel {
 
   // Re-estimates both scales from a pairing.
   void fit_scales(const std::vector<int64_t> &source_of) {
-    double p = 0, s = 0;
+    double p = 0, s = 0, w = 0;
     for (int64_t i = 0; i < k; ++i) {
       p += pos[i * k + source_of[i]];
       if (!shape.empty()) s += shape[i * k + source_of[i]];
+      if (!share.empty()) w += share[i * k + source_of[i]];
     }
-    pos_var = std::max(p / (static_cast<double>(k) * pos_dims), pos_floor);
-    if (!shape.empty()) shape_var = std::max(s / (static_cast<double>(k) * shape_dims), shape_floor);
+    const double kd = static_cast<double>(k);
+    pos_var = std::max(p / (kd * pos_dims), pos_floor);
+    if (!shape.empty()) shape_var = std::max(s / (kd * shape_dims), shape_floor);
+
+    if (!share.empty()) share_var = std::max(w / kd, share_floor);
   }
 
   // Row i: the posterior over source clusters of target component i.
