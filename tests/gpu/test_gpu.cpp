@@ -96,7 +96,7 @@ TEST_P(Gpu, FitAssignAdaptPredictOnCuda) {
   EXPECT_EQ(is_adapted(m.get()), 1);
   const Output predicted = predict(m.get(), data_.target.data(), data_.n, data_.d);
   expect_valid(predicted, kK);
-  expect_agree(assigned, predicted, data_.target_y);
+  EXPECT_GT(scores(data_.target_y, predicted).nmi, 0.5);
   // One row at a time against the kept centroids.
   int32_t label = -1;
   ASSERT_EQ(tdcm_predict(m.get(), data_.target.data(), 1, data_.d, &label, nullptr), TDCM_OK);
@@ -178,17 +178,18 @@ TEST_F(GpuDevices, EveryPresentDeviceIsSelectableAndTheNextIsNot) {
 }
 
 TEST_F(GpuDevices, OutOfMemoryLeavesTheModelUsable) {
-  // The embedding of a set is n x embed_dim floats on the device: 4M rows at the
-  // widest embedding ask for 1 TiB at once, more than any GPU holds, while the rows
-  // themselves take 32 MiB of host memory.
-  const char *params = "k=2 embed_dim=65536 seed=0 threads=1 device=cuda";
+  // The embedding of a set is n x embed_dim floats on the device, allocated at once:
+  // 32M rows at embed_dim 4096 ask for 512 GiB, more than any GPU holds, while the
+  // rows take 256 MiB of host memory and the blocks' two 4096 x 4096 metrics 128 MiB
+  // of the GPU's.
+  const char *params = "k=2 embed_dim=4096 seed=0 threads=1 device=cuda";
   const P1 data = make_p1(2, 500, 2);
   ModelPtr m = fitted(params, data);
   ASSERT_TRUE(m);
   const Output before = assign(m.get(), data.target.data(), data.n, data.d);
   expect_valid(before, 2);
 
-  const int64_t huge = int64_t{1} << 22;
+  const int64_t huge = int64_t{1} << 25;
   std::vector<float> rows(static_cast<size_t>(huge * data.d));
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = data.target[i % data.target.size()];
   std::vector<int32_t> labels(static_cast<size_t>(huge));
