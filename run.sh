@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # All set-up on a fresh Debian machine, then one job:
 #   ./run.sh demo [demo options]   the transfer-clustering demo (protocol P1, K=5)
-#   ./run.sh test                  the whole test suite through ctest
+#   ./run.sh test                  the whole test suite through ctest, then the CUDA build's
+#   ./run.sh test-cuda             only the CUDA build (a CUDA LibTorch 2.x) and its tests
 #   ./run.sh build                 install what is missing and build only
 # Installs missing Debian packages (apt-get; as root or through sudo), then
-# configures and builds into ./build (override with BUILD_DIR).
+# configures and builds into ./build (override with BUILD_DIR); the CUDA build goes
+# into ./build-cuda (CUDA_BUILD_DIR), with the CUDA toolkit at CUDA_HOME.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,8 +19,10 @@ JOBS=${JOBS:-$(nproc)}
 # runtime, Go, and pkg-config (cgo and the C example find libtdcm with it).
 # zlib reads gzip-compressed inputs; dataset-fashion-mnist holds the images of
 # protocol P2 (the IDX tests and bench/p2_fashion read them).
+# python3-pip fetches the CUDA LibTorch.
 PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev
-  swig default-jdk-headless junit5 mono-mcs golang-go pkg-config dataset-fashion-mnist)
+  swig default-jdk-headless junit5 mono-mcs golang-go pkg-config dataset-fashion-mnist
+  python3-pip)
 
 missing_packages() {
   local p
@@ -47,6 +51,78 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
+# --- The CUDA build -----------------------------------------------------------
+# The library, the command and the tests against a CUDA LibTorch 2.x, tested on the
+# CPU; the tests labelled gpu skip where no GPU is present (README, "CUDA").
+CUDA_BUILD_DIR=${CUDA_BUILD_DIR:-build-cuda}
+CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
+# torch 2.11.0 is the release whose CUDA libraries are the project machines' CUDA
+# toolkit's (CUDA 13.0.2, cuBLAS 13.1.0.3, cuDNN 9.19.0.56, NCCL 2.28.9), so only its
+# own wheel and the wheels of the three libraries that toolkit lacks are fetched
+# (762 MB), not every CUDA library's wheel as `pip install torch` does.
+TORCH_CUDA_VERSION=2.11.0
+TORCH_CUDA_WHEELS=("torch==$TORCH_CUDA_VERSION" nvidia-cusparselt-cu13==0.8.0
+  nvidia-nvshmem-cu13==3.4.5 nvidia-cufile==1.15.1.6)
+
+# Prints the CMake prefix of the CUDA LibTorch, fetched once per machine into a cache
+# folder (TDCM_CACHE_DIR) laid out as pip installs the wheels, torch/ beside nvidia/,
+# so that the libraries' own RPATHs find each other.
+cuda_libtorch() {
+  local cache=${TDCM_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}/tdcm}
+  local root=$cache/libtorch-$TORCH_CUDA_VERSION-cu130
+  if [ ! -e "$root/.complete" ]; then
+    echo "run.sh: fetching a CUDA LibTorch $TORCH_CUDA_VERSION into $root" >&2
+    mkdir -p "$cache"
+    rm -rf "$root"
+    local tmp
+    tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+    # The wheels for this platform whatever python3 runs pip; no pip cache, as only
+    # what is unpacked is kept.
+    PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip download --quiet \
+      --no-deps --no-cache-dir --only-binary=:all: --python-version 3.11 --implementation cp \
+      --abi cp311 --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
+      -d "$tmp/wheels" "${TORCH_CUDA_WHEELS[@]}" >&2
+    # What a C++ build uses: torch's libraries, headers and CMake files and the CUDA
+    # libraries' lib folders; not the Python modules.
+    python3 - "$tmp/root" "$tmp"/wheels/*.whl <<'PY'
+import sys, zipfile
+root = sys.argv[1]
+for wheel in sys.argv[2:]:
+    with zipfile.ZipFile(wheel) as z:
+        for name in z.namelist():
+            if (name.startswith(("torch/lib/", "torch/include/", "torch/share/"))
+                    and name != "torch/lib/libtorch_python.so"
+                    or name.startswith("nvidia/") and "/lib/" in name):
+                z.extract(name, root)
+PY
+    touch "$tmp/root/.complete"
+    # Another run may have finished first: its copy is as good.
+    mv -T "$tmp/root" "$root" 2>/dev/null || true
+    rm -rf "$tmp"
+  fi
+  echo "$root/torch/share/cmake"
+}
+
+cuda_test() {
+  if [ ! -x "$CUDA_HOME/bin/nvcc" ]; then
+    echo "run.sh: no CUDA toolkit at $CUDA_HOME (set CUDA_HOME): the CUDA build needs it" >&2
+    return 1
+  fi
+  local start=$SECONDS prefix
+  prefix=$(cuda_libtorch)
+  echo "run.sh: CUDA LibTorch ready in $((SECONDS - start)) s: $prefix"
+  start=$SECONDS
+  cmake -S . -B "$CUDA_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCUDA_TOOLKIT_ROOT_DIR="$CUDA_HOME" -DCMAKE_CUDA_COMPILER="$CUDA_HOME/bin/nvcc" \
+    -DTDCM_BUILD_BENCH=OFF -DTDCM_PCH=ON
+  cmake --build "$CUDA_BUILD_DIR" -j "$JOBS"
+  echo "run.sh: CUDA build configured and built in $((SECONDS - start)) s"
+  start=$SECONDS
+  ctest --test-dir "$CUDA_BUILD_DIR" --output-on-failure -j "$JOBS"
+  echo "run.sh: CUDA build's tests ran in $((SECONDS - start)) s"
+}
+# -------------------------------------------------------------------------------
+
 case "${1:-}" in
   demo)
     shift
@@ -56,12 +132,17 @@ case "${1:-}" in
   test)
     build
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
+    cuda_test
+    ;;
+  test-cuda)
+    install_packages "${PACKAGES[@]}"
+    cuda_test
     ;;
   build)
     build
     ;;
   *)
-    sed -n '2,8p' "$0"
+    sed -n '2,9p' "$0"
     exit 2
     ;;
 esac

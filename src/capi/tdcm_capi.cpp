@@ -10,6 +10,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "capi/status.h"
 #include "core/errors.h"
 #include "core/model.h"
 #include "core/params.h"
@@ -42,12 +43,14 @@ tdcm_status set_error(tdcm_status status, const std::string &message) {
   return status;
 }
 
-tdcm_status from_torch(const c10::Error &e) {
-  const std::string what = e.what_without_backtrace();
-  if (what.find("out of memory") != std::string::npos) {
-    return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory: " + what);
+// LibTorch's allocators fail with c10::OutOfMemoryError (the CUDA caching allocator) or,
+// in LibTorch 1.13, a plain c10::Error from the CPU allocator ("DefaultCPUAllocator:
+// can't allocate memory").
+bool is_out_of_memory(const std::string &what) {
+  for (const char *phrase : {"out of memory", "can't allocate memory", "not enough memory"}) {
+    if (what.find(phrase) != std::string::npos) return true;
   }
-  return set_error(TDCM_ERR_INTERNAL, "LibTorch error: " + what);
+  return false;
 }
 
 void require(const void *p, const char *name) {
@@ -107,25 +110,43 @@ class WriteLock {
 
 }  // namespace
 
+tdcm_status tdcm::capi::status_of(std::exception_ptr e) noexcept {
+  try {
+    try {
+      std::rethrow_exception(e);
+    } catch (const tdcm::Error &e) {
+      return set_error(e.status(), e.what());
+    } catch (const c10::OutOfMemoryError &e) {
+      return set_error(TDCM_ERR_OUT_OF_MEMORY,
+                       std::string("out of memory: ") + e.what_without_backtrace());
+    } catch (const c10::Error &e) {
+      const std::string what = e.what_without_backtrace();
+      if (is_out_of_memory(what)) {
+        return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory: " + what);
+      }
+      return set_error(TDCM_ERR_INTERNAL, "LibTorch error: " + what);
+    } catch (const std::bad_alloc &) {
+      return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory");
+    } catch (const std::exception &e) {
+      return set_error(TDCM_ERR_INTERNAL, e.what());
+    } catch (...) {
+      return set_error(TDCM_ERR_INTERNAL, "unknown internal error");
+    }
+  } catch (...) {
+    // Building the message itself ran out of memory; this one fits the string's
+    // inline buffer, so storing it allocates nothing.
+    last_error = "out of memory";
+    return TDCM_ERR_OUT_OF_MEMORY;
+  }
+}
+
 // Every extern "C" body sits in one BEGIN/END pair: no exception crosses the ABI.
 #define TDCM_API_BEGIN try {
-#define TDCM_API_END                                               \
-  }                                                                \
-  catch (const tdcm::Error &e) {                                   \
-    return set_error(e.status(), e.what());                        \
-  }                                                                \
-  catch (const c10::Error &e) {                                    \
-    return from_torch(e);                                          \
-  }                                                                \
-  catch (const std::bad_alloc &) {                                 \
-    return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory");     \
-  }                                                                \
-  catch (const std::exception &e) {                                \
-    return set_error(TDCM_ERR_INTERNAL, e.what());                 \
-  }                                                                \
-  catch (...) {                                                    \
-    return set_error(TDCM_ERR_INTERNAL, "unknown internal error"); \
-  }                                                                \
+#define TDCM_API_END                                        \
+  }                                                         \
+  catch (...) {                                             \
+    return tdcm::capi::status_of(std::current_exception()); \
+  }                                                         \
   return TDCM_OK;
 
 extern "C" {

@@ -1,5 +1,7 @@
 #include "core/model.h"
 
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard, which ATen/ATen.h no longer brings in 2.x
+
 #include <algorithm>
 #include <map>
 #include <sstream>

@@ -22,7 +22,13 @@ c10::Device resolve_device(const std::string &name) {
     fail(TDCM_ERR_DEVICE, "unknown device '" + name + "'");
   }
   if (!have_cuda) {
-    fail(TDCM_ERR_DEVICE, "device '" + name + "' requested but this LibTorch has no usable CUDA");
+    // A CUDA LibTorch reports no device where there is no GPU or no driver for one.
+    const std::string why = at::globalContext().hasCUDART()
+                                ? "no CUDA GPU is present (this LibTorch has CUDA, but no device "
+                                  "or driver answered)"
+                                : "this LibTorch was built without CUDA";
+    fail(TDCM_ERR_DEVICE,
+         "device '" + name + "' requested but " + why + "; use device=cpu or device=auto");
   }
   const int count = static_cast<int>(at::getNumGPUs());
   if (index >= count) {
