@@ -43,7 +43,9 @@ tdcm_status set_error(tdcm_status status, const std::string &message) {
 
 tdcm_status from_torch(const c10::Error &e) {
   const std::string what = e.what_without_backtrace();
-  if (what.find("out of memory") != std::string::npos) {
+  // CUDA's allocator says "out of memory", the CPU's "can't allocate memory".
+  if (what.find("out of memory") != std::string::npos ||
+      what.find("can't allocate memory") != std::string::npos) {
     return set_error(TDCM_ERR_OUT_OF_MEMORY, "out of memory: " + what);
   }
   return set_error(TDCM_ERR_INTERNAL, "LibTorch error: " + what);
@@ -72,6 +74,14 @@ void check_matrix(const float *x, int64_t n, int64_t d) {
                                           std::to_string(i / d) + ", column " +
                                           std::to_string(i % d));
     }
+  }
+}
+
+// probs holds n x k floats: a size no buffer can have is refused before x is read.
+void check_probs(int64_t n, int64_t k, const float *probs) {
+  if (probs != nullptr &&
+      n > std::numeric_limits<int64_t>::max() / k / static_cast<int64_t>(sizeof(float))) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n x k probabilities is too large");
   }
 }
 
@@ -239,6 +249,8 @@ tdcm_status tdcm_assign(tdcm_model *model, const float *x, int64_t n, int64_t d,
   TDCM_API_BEGIN
   require(model, "model");
   require(labels, "labels");
+  // The parameters never change after tdcm_create: k is read without the lock.
+  check_probs(n, model->model.params().k, probs);
   check_matrix(x, n, d);
   ReadLock lock(model);
   tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
@@ -261,6 +273,8 @@ tdcm_status tdcm_predict(tdcm_model *model, const float *x, int64_t n, int64_t d
   TDCM_API_BEGIN
   require(model, "model");
   require(labels, "labels");
+  // The parameters never change after tdcm_create: k is read without the lock.
+  check_probs(n, model->model.params().k, probs);
   check_matrix(x, n, d);
   ReadLock lock(model);
   tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);

@@ -1,6 +1,8 @@
 // Model files written to hurt: zero-sized tensors, and sizes declared far
 // beyond the bytes the file holds. The loader allocates nothing from a
 // declared size: every one is a TDCM_ERR_BAD_FILE, fast and in little memory.
+// Also an allocation no machine can serve, which the C API reports as out of
+// memory.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -158,6 +160,31 @@ TEST(HostileModelFiles, DeclaredSizesAreNeverAllocated) {
                                  {{"encoder.0.weight", at::zeros({4, 2})}});
   EXPECT_EQ(load_error(path).first, TDCM_ERR_BAD_FILE);
   EXPECT_LT(peak_rss_kb() - rss_before, 64 * 1024) << "kB of peak memory";
+}
+
+TEST(HostileModelFiles, AnAllocationNoMachineServesIsOutOfMemory) {
+  // A k-means model of 2^20 centroids (a 4 MB file) labelling 2^20 rows in one
+  // chunk needs their 2^20 x 2^20 distances: 4 TiB. LibTorch's allocator
+  // fails, the call returns TDCM_ERR_OUT_OF_MEMORY, and the model still works.
+  TempDir dir;
+  constexpr int64_t k = int64_t{1} << 20;
+  const std::string params = "algo=kmeans k=" + std::to_string(k) +
+                             " chunk_rows=" + std::to_string(k) + " device=cpu threads=1";
+  const std::string path =
+      craft(dir, "big", params, 1, {{"kmeans.centroids", at::arange(k, at::kFloat).view({k, 1})}});
+  tdcm_model *m = nullptr;
+  ASSERT_EQ(tdcm_load(&m, path.c_str()), TDCM_OK) << tdcm_last_error();
+  std::vector<float> x(static_cast<size_t>(k), 0.5f);
+  std::vector<int32_t> labels(static_cast<size_t>(k), -1);
+  EXPECT_EQ(tdcm_assign(m, x.data(), k, 1, labels.data(), nullptr), TDCM_ERR_OUT_OF_MEMORY)
+      << tdcm_last_error();
+  EXPECT_NE(std::string(tdcm_last_error()).find("memory"), std::string::npos);
+  const float few[] = {3.2f, 7.0f, 1000.4f};
+  ASSERT_EQ(tdcm_assign(m, few, 3, 1, labels.data(), nullptr), TDCM_OK) << tdcm_last_error();
+  EXPECT_EQ(labels[0], 3);
+  EXPECT_EQ(labels[1], 7);
+  EXPECT_EQ(labels[2], 1000);
+  tdcm_destroy(m);
 }
 
 }  // namespace
