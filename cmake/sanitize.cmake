@@ -1,10 +1,12 @@
-# Sanitizer builds, each in a build tree of its own (see
+# Sanitizer and fuzzing builds, each in a build tree of its own (see
 # SECURITY.md and `./run.sh hardening`):
 #   -DTDCM_SANITIZE=address,undefined   ASan + UBSan over the library and its C/C++ tests
 #   -DTDCM_SANITIZE=thread              ThreadSanitizer
+#   -DTDCM_BUILD_FUZZERS=ON             the libFuzzer targets under fuzz/ (clang only)
 # LibTorch itself is Debian's uninstrumented build: the sanitizers see our code
 # and every allocation (ASan intercepts malloc), not LibTorch's own accesses.
 set(TDCM_SANITIZE "" CACHE STRING "Sanitizers for every target, e.g. address,undefined or thread")
+option(TDCM_BUILD_FUZZERS "Build the libFuzzer targets under fuzz/ (needs clang)" OFF)
 
 # A sanitizer's runtime is linked into executables, not into shared libraries,
 # so only the plain build links libtdcm.so with --no-undefined.
@@ -39,4 +41,14 @@ if(TDCM_SANITIZE)
     "ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=4096:detect_leaks=1${_symbolizer}"
     "UBSAN_OPTIONS=print_stacktrace=1${_symbolizer}"
     "TSAN_OPTIONS=halt_on_error=1${_symbolizer}")
+endif()
+
+if(TDCM_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "TDCM_BUILD_FUZZERS needs clang (libFuzzer): configure with "
+                        "-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  # Coverage feedback from the library as well as from the fuzz targets; the
+  # fuzz targets alone link libFuzzer's main (fuzz/CMakeLists.txt).
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()

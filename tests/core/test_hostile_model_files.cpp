@@ -1,8 +1,8 @@
 // Model files written to hurt: zero-sized tensors, and sizes declared far
 // beyond the bytes the file holds. The loader allocates nothing from a
 // declared size: every one is a TDCM_ERR_BAD_FILE, fast and in little memory.
-// Also an allocation no machine can serve, which the C API reports as out of
-// memory.
+// Also the regression inputs the fuzz target keeps for these findings, and an
+// allocation no machine can serve, which the C API reports as out of memory.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -159,6 +159,27 @@ TEST(HostileModelFiles, DeclaredSizesAreNeverAllocated) {
   const std::string path = craft(dir, "hostile", "k=3 encoder=linear embed_dim=65536", 2,
                                  {{"encoder.0.weight", at::zeros({4, 2})}});
   EXPECT_EQ(load_error(path).first, TDCM_ERR_BAD_FILE);
+  EXPECT_LT(peak_rss_kb() - rss_before, 64 * 1024) << "kB of peak memory";
+}
+
+TEST(HostileModelFiles, RegressionInputsOfTheFuzzCorpusAreBadFiles) {
+  // The inputs fuzz/corpus/model keeps for the two findings: the fuzz target
+  // replays them on every run; here they go through the C API.
+  const std::filesystem::path corpus =
+      std::filesystem::path(TDCM_SOURCE_DIR) / "fuzz" / "corpus" / "model";
+  int seen = 0;
+  const int64_t rss_before = peak_rss_kb();
+  const AddressSpaceLimit limit(uint64_t{1} << 30);
+  for (const auto &entry : std::filesystem::directory_iterator(corpus)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("regression-", 0) != 0) continue;
+    ++seen;
+    tdcm_model *m = nullptr;
+    EXPECT_EQ(tdcm_load(&m, entry.path().c_str()), TDCM_ERR_BAD_FILE)
+        << name << ": " << tdcm_last_error();
+    EXPECT_EQ(m, nullptr);
+  }
+  EXPECT_EQ(seen, 4);
   EXPECT_LT(peak_rss_kb() - rss_before, 64 * 1024) << "kB of peak memory";
 }
 
