@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # All set-up on a fresh Debian machine, then one job:
 #   ./run.sh demo [demo options]   the transfer-clustering demo (protocol P1, K=5)
-#   ./run.sh test                  the whole test suite through ctest, then the CUDA build's
+#   ./run.sh test                  the whole test suite through ctest, then the CUDA
+#                                  build's, then hardening
 #   ./run.sh test-cuda             only the CUDA build (a CUDA LibTorch 2.x) and its tests
 #   ./run.sh build                 install what is missing and build only
+#   ./run.sh hardening             sanitizer builds, fuzzing and stress (SECURITY.md)
+#   ./run.sh fuzz [SECONDS [NAME...]]  each fuzz target for SECONDS (default 600)
 # Installs missing Debian packages (apt-get; as root or through sudo), then
 # configures and builds into ./build (override with BUILD_DIR); the CUDA build goes
 # into ./build-cuda (CUDA_BUILD_DIR), with the CUDA toolkit at CUDA_HOME.
@@ -123,6 +126,67 @@ cuda_test() {
 }
 # -------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------- hardening
+# SECURITY.md says what these test. Each sanitizer has a build folder of its
+# own, with only the library and its C/C++ tests (no command, no bindings, no
+# benchmarks): build-asan (ASan + UBSan + LeakSanitizer, and the libFuzzer
+# targets, each fuzzed FUZZ_SECONDS, default 60) and build-tsan
+# (ThreadSanitizer, the stress test only). TDCM_HARDENING=0 skips it in `test`.
+HARDENING_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14)
+ASAN_DIR=${ASAN_DIR:-build-asan}
+TSAN_DIR=${TSAN_DIR:-build-tsan}
+
+sanitizer_configure() { # DIR SANITIZERS [cmake options...]
+  local dir=$1 sanitize=$2
+  shift 2
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTDCM_SANITIZE="$sanitize" -DTDCM_BUILD_CLI=OFF -DTDCM_BUILD_BENCH=OFF "$@"
+}
+
+# Prints how long the step since the last call took.
+step_start=$SECONDS
+step_done() {
+  echo "run.sh: $1: $((SECONDS - step_start)) s"
+  step_start=$SECONDS
+}
+
+build_asan() {
+  install_packages "${PACKAGES[@]}" "${HARDENING_PACKAGES[@]}"
+  sanitizer_configure "$ASAN_DIR" address,undefined -DTDCM_BUILD_FUZZERS=ON \
+    -DTDCM_FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+  cmake --build "$ASAN_DIR" -j "$JOBS"
+}
+
+hardening() {
+  step_start=$SECONDS
+  build_asan
+  step_done "ASan + UBSan build"
+  local summary=$ASAN_DIR/fuzz-summary.txt
+  rm -f "$summary"
+  TDCM_FUZZ_SUMMARY=$PWD/$summary ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS"
+  [ ! -f "$summary" ] || cat "$summary"
+  step_done "ASan + UBSan tests, leak checks and fuzzing"
+  sanitizer_configure "$TSAN_DIR" thread
+  cmake --build "$TSAN_DIR" -j "$JOBS" --target tdcm_stress_tests
+  step_done "TSan build"
+  ctest --test-dir "$TSAN_DIR" --output-on-failure -R '^tdcm_stress_tests$'
+  step_done "TSan stress test"
+}
+
+# Longer fuzzing than CI's, the same way: ./run.sh fuzz SECONDS [NAME...]
+# (names: params model csv npy idx; all by default), $JOBS targets at a time.
+fuzz() {
+  local seconds=${1:-600}
+  shift || true
+  local names=${*:-params model csv npy idx}
+  FUZZ_SECONDS=$seconds build_asan
+  local summary=$ASAN_DIR/fuzz-summary.txt
+  rm -f "$summary"
+  TDCM_FUZZ_SUMMARY=$PWD/$summary ctest --test-dir "$ASAN_DIR" --output-on-failure -j "$JOBS" \
+    -L fuzz -R "^fuzz[.](${names// /|})\$"
+  [ ! -f "$summary" ] || cat "$summary"
+}
+
 case "${1:-}" in
   demo)
     shift
@@ -131,18 +195,29 @@ case "${1:-}" in
     ;;
   test)
     build
+    step_done "build"
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
+    step_done "tests"
     cuda_test
+    step_done "CUDA build and tests"
+    [ "${TDCM_HARDENING:-1}" = 0 ] || hardening
     ;;
   test-cuda)
     install_packages "${PACKAGES[@]}"
     cuda_test
     ;;
+  hardening)
+    hardening
+    ;;
+  fuzz)
+    shift
+    fuzz "$@"
+    ;;
   build)
     build
     ;;
   *)
-    sed -n '2,9p' "$0"
+    sed -n '2,12p' "$0"
     exit 2
     ;;
 esac

@@ -79,6 +79,14 @@ void check_matrix(const float *x, int64_t n, int64_t d) {
   }
 }
 
+// probs holds n x k floats: a size no buffer can have is refused before x is read.
+void check_probs(int64_t n, int64_t k, const float *probs) {
+  if (probs != nullptr &&
+      n > std::numeric_limits<int64_t>::max() / k / static_cast<int64_t>(sizeof(float))) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n x k probabilities is too large");
+  }
+}
+
 // Scoped locks that refuse instead of waiting: a conflicting call is BUSY.
 class ReadLock {
  public:
@@ -261,6 +269,8 @@ tdcm_status tdcm_assign(tdcm_model *model, const float *x, int64_t n, int64_t d,
   TDCM_API_BEGIN
   require(model, "model");
   require(labels, "labels");
+  // The parameters never change after tdcm_create: k is read without the lock.
+  check_probs(n, model->model.params().k, probs);
   check_matrix(x, n, d);
   ReadLock lock(model);
   tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
@@ -283,6 +293,8 @@ tdcm_status tdcm_predict(tdcm_model *model, const float *x, int64_t n, int64_t d
   TDCM_API_BEGIN
   require(model, "model");
   require(labels, "labels");
+  // The parameters never change after tdcm_create: k is read without the lock.
+  check_probs(n, model->model.params().k, probs);
   check_matrix(x, n, d);
   ReadLock lock(model);
   tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);

@@ -86,18 +86,36 @@ int64_t embedding_width(const Params &params, int64_t input_dim) {
   return encoder_for(params, input_dim) == "identity" ? input_dim : params.embed_dim;
 }
 
-Layers init_encoder(const Params &params, int64_t input_dim, at::Generator &gen) {
+std::vector<std::vector<int64_t>> encoder_shapes(const Params &params, int64_t input_dim) {
+  std::vector<std::vector<int64_t>> shapes;
+  auto layer = [&](std::vector<int64_t> weight) {
+    const int64_t out = weight[0];
+    shapes.push_back(std::move(weight));
+    shapes.push_back({out});
+  };
+  auto linears = [&](const std::vector<int64_t> &widths) {
+    for (size_t i = 0; i + 1 < widths.size(); ++i) layer({widths[i + 1], widths[i]});
+  };
   const std::string encoder = encoder_for(params, input_dim);
-  if (encoder == "identity") return Layers{};
-  if (encoder == "linear") return init_mlp({input_dim, params.embed_dim}, gen);
-  if (encoder == "mlp") {
-    return init_mlp({input_dim, params.hidden, params.hidden, params.embed_dim}, gen);
+  if (encoder == "identity") return shapes;
+  if (encoder == "linear") {
+    linears({input_dim, params.embed_dim});
+  } else if (encoder == "mlp") {
+    linears({input_dim, params.hidden, params.hidden, params.embed_dim});
+  } else {
+    const ImageShape image = lenet_image(params, input_dim);
+    layer({kLenetChannels1, image.c, kKernel, kKernel});
+    layer({kLenetChannels2, kLenetChannels1, kKernel, kKernel});
+    linears({lenet_flat(image), kLenetFc1, kLenetFc2, params.embed_dim});
   }
-  const ImageShape image = lenet_image(params, input_dim);
+  return shapes;
+}
+
+Layers init_encoder(const Params &params, int64_t input_dim, at::Generator &gen) {
+  const std::vector<std::vector<int64_t>> shapes = encoder_shapes(params, input_dim);
   Layers layers;
-  add_layer(layers, {kLenetChannels1, image.c, kKernel, kKernel}, kLenetChannels1, gen);
-  add_layer(layers, {kLenetChannels2, kLenetChannels1, kKernel, kKernel}, kLenetChannels2, gen);
-  add_linears(layers, {lenet_flat(image), kLenetFc1, kLenetFc2, params.embed_dim}, gen);
+  for (size_t i = 0; i + 1 < shapes.size(); i += 2)
+    add_layer(layers, shapes[i], shapes[i + 1][0], gen);
   return layers;
 }
 

@@ -42,6 +42,11 @@ int64_t embedding_width(const Params &params, int64_t input_dim);
 // PyTorch's nn.Linear / nn.Conv2d defaults with draws from `gen`.
 Layers init_encoder(const Params &params, int64_t input_dim, at::Generator &gen);
 
+// The shapes of that encoder's tensors, weight then bias of each layer (the
+// order of Layers::tensors()), computed without allocating anything: a model
+// file is compared with them before any size it declares is trusted.
+std::vector<std::vector<int64_t>> encoder_shapes(const Params &params, int64_t input_dim);
+
 // n x input_dim rows -> n x b embeddings.
 at::Tensor run_encoder(const Layers &encoder, const ImageShape &image, const at::Tensor &x);
 

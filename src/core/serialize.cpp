@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <string_view>
 
 #include "core/errors.h"
 
@@ -18,7 +18,7 @@ constexpr char kMagic[8] = {'T', 'D', 'C', 'M', 'M', 'O', 'D', 'L'};
 constexpr uint8_t kFloat32 = 1;
 constexpr uint32_t kMaxRank = 8;
 
-uint64_t fnv1a64(const std::string &bytes) {
+uint64_t fnv1a64(std::string_view bytes) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : bytes) {
     h ^= c;
@@ -75,6 +75,47 @@ class Reader {
 
 [[noreturn]] void io_error(const std::string &what, const std::string &path) {
   fail(TDCM_ERR_IO, what + " '" + path + "': " + std::strerror(errno));
+}
+
+// Closes a descriptor on every path out, keeping errno for the message.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    const int saved = errno;
+    ::close(fd_);
+    errno = saved;
+  }
+  Fd(const Fd &) = delete;
+  Fd &operator=(const Fd &) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The whole file, as many bytes as it holds. Only a regular file is read: a
+// FIFO or a device such as /dev/zero would be read without end.
+std::string read_regular_file(const std::string &path) {
+  const int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0) io_error("cannot open model file", path);
+  const Fd fd(raw);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) io_error("cannot read model file", path);
+  if (!S_ISREG(st.st_mode)) {
+    fail(TDCM_ERR_IO, "cannot read model file '" + path + "': not a regular file");
+  }
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t r = ::read(fd.get(), &bytes[got], bytes.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) io_error("cannot read model file", path);
+    if (r == 0) break;  // it shrank meanwhile: the checks below see a truncated file
+    got += static_cast<size_t>(r);
+  }
+  bytes.resize(got);
+  return bytes;
 }
 
 }  // namespace
@@ -134,10 +175,7 @@ void write_model_file(const std::string &path, const ModelFile &file) {
 }
 
 ModelFile read_model_file(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) io_error("cannot open model file", path);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) io_error("cannot read model file", path);
+  const std::string bytes = read_regular_file(path);
 
   constexpr size_t kHeader = sizeof kMagic + sizeof(uint32_t) + sizeof(uint64_t);
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
@@ -159,7 +197,7 @@ ModelFile read_model_file(const std::string &path) {
   const size_t payload_end = kHeader + static_cast<size_t>(payload_size);
   uint64_t stored = 0;
   std::memcpy(&stored, bytes.data() + payload_end, sizeof stored);
-  if (stored != fnv1a64(bytes.substr(0, payload_end))) {
+  if (stored != fnv1a64(std::string_view(bytes).substr(0, payload_end))) {
     fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' is corrupt (checksum mismatch)");
   }
 
@@ -187,8 +225,11 @@ ModelFile read_model_file(const std::string &path) {
       dims.push_back(s);
     }
     const char *data = r.take(static_cast<size_t>(numel) * sizeof(float));
+    // Allocated only now that its bytes are known to be in the file.
     at::Tensor t = at::empty(dims, at::kFloat);
-    std::memcpy(t.data_ptr<float>(), data, static_cast<size_t>(numel) * sizeof(float));
+    // An empty tensor has no storage (a null data pointer), which memcpy must not get.
+    if (numel > 0)
+      std::memcpy(t.data_ptr<float>(), data, static_cast<size_t>(numel) * sizeof(float));
     file.tensors.emplace_back(std::move(name), std::move(t));
   }
   if (!r.done()) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has unread bytes");

@@ -128,10 +128,21 @@ TdcmNet init_net(const Params &params, int64_t input_dim, at::Generator &gen) {
 
 TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
                          const std::vector<std::pair<std::string, at::Tensor>> &tensors) {
-  // Shapes come from the parameters; a file must match them exactly.
-  at::Generator gen = at::detail::createCPUGenerator(0);
-  TdcmNet shape = init_net(params, input_dim, gen);
-  auto named = shape.named_tensors();
+  // Shapes come from the parameters; a file must match them exactly. They are
+  // computed, not built: a net of the sizes a file declares is never allocated,
+  // so a file cannot make the loader ask for more memory than the tensors it holds.
+  const std::vector<std::vector<int64_t>> encoder = encoder_shapes(params, input_dim);
+  const int64_t pairs = params.share_blocks ? 1 : params.blocks;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> named;
+  for (size_t i = 0; i < encoder.size(); ++i) {
+    named.emplace_back("encoder." + std::to_string(i / 2) + (i % 2 == 0 ? ".weight" : ".bias"),
+                       encoder[i]);
+  }
+  const int64_t width = embedding_width(params, input_dim);
+  for (int64_t i = 0; i < pairs; ++i) {
+    named.emplace_back("block." + std::to_string(i) + ".a_q", std::vector<int64_t>{width, width});
+    named.emplace_back("block." + std::to_string(i) + ".a_k", std::vector<int64_t>{width, width});
+  }
   std::vector<at::Tensor> found;
   for (const auto &[name, expected] : named) {
     const at::Tensor *match = nullptr;
@@ -139,19 +150,19 @@ TdcmNet net_from_tensors(const Params &params, int64_t input_dim,
       if (n == name) match = &t;
     }
     if (match == nullptr) fail(TDCM_ERR_BAD_FILE, "model file lacks tensor '" + name + "'");
-    if (match->sizes() != expected.sizes()) {
+    if (match->sizes() != at::IntArrayRef(expected)) {
       fail(TDCM_ERR_BAD_FILE, "model file tensor '" + name + "' has the wrong shape");
     }
     found.push_back(*match);
   }
   TdcmNet net;
-  net.image = shape.image;
+  if (params.encoder == "lenet") net.image = image_shape(params);
   size_t i = 0;
-  for (size_t l = 0; l < shape.encoder.weight.size(); ++l) {
+  for (size_t l = 0; l < encoder.size() / 2; ++l) {
     net.encoder.weight.push_back(found[i++]);
     net.encoder.bias.push_back(found[i++]);
   }
-  for (size_t b = 0; b < shape.a_q.size(); ++b) {
+  for (int64_t b = 0; b < pairs; ++b) {
     net.a_q.push_back(found[i++]);
     net.a_k.push_back(found[i++]);
   }

@@ -79,12 +79,17 @@ struct Output {
 // with values the library never writes.
 using LabelFn = tdcm_status (*)(tdcm_model *, const float *, int64_t, int64_t, int32_t *, float *);
 
-inline Output label_with(LabelFn fn, tdcm_model *m, const float *x, int64_t n, int64_t d) {
+inline Output label_with(LabelFn fn, tdcm_model *m, const float *x, int64_t n, int64_t d,
+                         int64_t k) {
   Output o;
   o.labels.assign(static_cast<size_t>(n), -1);
-  o.probs.assign(static_cast<size_t>(n * get_k(m)), -1.0f);
+  o.probs.assign(static_cast<size_t>(n * k), -1.0f);
   o.status = fn(m, x, n, d, o.labels.data(), o.probs.data());
   return o;
+}
+
+inline Output label_with(LabelFn fn, tdcm_model *m, const float *x, int64_t n, int64_t d) {
+  return label_with(fn, m, x, n, d, get_k(m));
 }
 
 inline Output assign(tdcm_model *m, const float *x, int64_t n, int64_t d) {

@@ -14,6 +14,7 @@
 
 #include "core/serialize.h"
 #include "core_test_util.h"
+#include "model_file_util.h"
 
 namespace {
 
@@ -39,23 +40,6 @@ std::set<std::string> entries(const std::string &dir) {
     names.insert(e.path().filename().string());
   }
   return names;
-}
-
-uint64_t fnv1a64(const std::string &bytes) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-// Rewrites the trailing checksum so that a deliberate edit is not caught by it.
-std::string with_checksum(std::string bytes) {
-  const std::string body = bytes.substr(0, bytes.size() - 8);
-  const uint64_t h = fnv1a64(body);
-  std::memcpy(&bytes[bytes.size() - 8], &h, 8);
-  return bytes;
 }
 
 ModelFile sample_file() {
@@ -190,7 +174,7 @@ TEST(CoreSerialize, CorruptionBehindAValidChecksumIsABadFile) {
   auto edited = [&](size_t at, uint32_t value, size_t width) {
     std::string b = bytes;
     std::memcpy(&b[at], &value, width);
-    return with_checksum(b);
+    return tdcm_testing::resealed(b);
   };
   ASSERT_EQ(bytes[count + 8], 'a');
   for (const auto &[what, b] : std::vector<std::pair<const char *, std::string>>{
@@ -217,14 +201,14 @@ TEST(CoreSerialize, NewerVersionIsUnsupported) {
   std::string bytes = read_bytes(dir.file("good"));
   const uint32_t newer = tdcm::kModelFormatVersion + 1;
   std::memcpy(&bytes[8], &newer, 4);
-  write_bytes(dir.file("newer"), with_checksum(bytes));
+  write_bytes(dir.file("newer"), tdcm_testing::resealed(bytes));
   const auto [status, message] = error_of([&] { tdcm::read_model_file(dir.file("newer")); });
   EXPECT_EQ(status, TDCM_ERR_UNSUPPORTED_VERSION);
   EXPECT_NE(message.find("version"), std::string::npos) << message;
 
   const uint32_t zero = 0;
   std::memcpy(&bytes[8], &zero, 4);
-  write_bytes(dir.file("zero"), with_checksum(bytes));
+  write_bytes(dir.file("zero"), tdcm_testing::resealed(bytes));
   EXPECT_EQ(error_of([&] { tdcm::read_model_file(dir.file("zero")); }).first, TDCM_ERR_BAD_FILE);
 }
 
