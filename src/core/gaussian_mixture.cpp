@@ -78,14 +78,20 @@ Mixture Mixture::permuted(const std::vector<int64_t> &order) const {
 PrecisionFactors precision_factors(const Mixture &m) {
   const int64_t d = m.means.size(1);
   auto [chol, info] = at::linalg_cholesky_ex(m.covs);
-  if (info.max().item<int64_t>() != 0) {
-    // Rounding made a covariance indefinite: lift its spectrum a little and retry.
-    const at::Tensor scale = at::diagonal(m.covs, 0, 1, 2).mean(1).clamp_min(1e-300);
-    const at::Tensor eye = at::eye(d, m.covs.options());
-    chol = at::linalg_cholesky(m.covs + 1e-6 * scale.view({-1, 1, 1}) * eye);
+  // Rounding can make a covariance indefinite: lift its spectrum, a little first.
+  const at::Tensor scale = at::diagonal(m.covs, 0, 1, 2).abs().mean(1).clamp_min(1e-300);
+  const at::Tensor eye = at::eye(d, m.covs.options());
+  for (double lift : {1e-6, 1e-3, 1e-1, 1.0}) {
+    if (info.max().item<int64_t>() == 0) break;
+    std::tie(chol, info) =
+        at::linalg_cholesky_ex(m.covs + lift * scale.view({-1, 1, 1}) * eye);
   }
-  const at::Tensor eye = at::eye(d, m.covs.options()).expand_as(chol);
-  const at::Tensor inv = at::linalg_solve_triangular(chol, eye, /*upper=*/false);
+  if (info.max().item<int64_t>() != 0 || !at::isfinite(chol).all().item<bool>()) {
+    fail(TDCM_ERR_INVALID_ARGUMENT,
+         "a cluster's covariance is not positive definite even when regularised: the "
+         "(embedded) values are too large or degenerate for the Gaussian blocks");
+  }
+  const at::Tensor inv = at::linalg_solve_triangular(chol, eye.expand_as(chol), /*upper=*/false);
   PrecisionFactors f;
   f.prec_chol = inv.transpose(1, 2).contiguous();
   f.mean_proj = m.means.unsqueeze(1).bmm(f.prec_chol).squeeze(1);
@@ -171,7 +177,11 @@ EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options
       mo.add(x, at::exp(lp - norm));
     }
     const double ll = total.item<double>() / static_cast<double>(rows.rows);
-    if (!std::isfinite(ll)) fail(TDCM_ERR_DIVERGED, "EM: the log-likelihood became non-finite");
+    if (!std::isfinite(ll)) {
+      fail(TDCM_ERR_INVALID_ARGUMENT,
+           "the Gaussian blocks' log-likelihood is not finite: the (embedded) values are too "
+           "large or degenerate");
+    }
     r.mixture = m_step(mo, r.mixture, reg, prior);
     r.log_likelihood = ll;
     r.iterations = it;

@@ -154,7 +154,8 @@ TEST(CapiHostileFiles, SampledBitFlipsInALargeModelFileGiveAStatusOrAWorkingMode
     std::vector<float> probs(static_cast<size_t>(data.n * k));
     const tdcm_status a =
         tdcm_assign(m.get(), data.target.data(), data.n, d, labels.data(), probs.data());
-    ASSERT_TRUE(a == TDCM_OK || a == TDCM_ERR_INVALID_ARGUMENT) << tdcm_last_error();
+    ASSERT_TRUE(a == TDCM_OK || a == TDCM_ERR_INVALID_ARGUMENT)
+        << tdcm_status_name(a) << ": " << tdcm_last_error();
     if (a == TDCM_OK) {
       for (int32_t l : labels) ASSERT_TRUE(l >= 0 && l < k) << l;
     }
