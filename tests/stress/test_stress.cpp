@@ -130,8 +130,9 @@ void read_once(int op, tdcm_model *m, const P1 &data, const Reference &ref,
           params.pop_back();
         }
       }
-      count(s, k == ref.k && d == ref.input_dim && b == ref.embed_dim && fitted == 1 &&
-                   adapted == 1 && ref.algorithm == algo && ref.device == device &&
+      // Compared only when every getter answered: a refused one left its output unset.
+      count(s, s == TDCM_OK && k == ref.k && d == ref.input_dim && b == ref.embed_dim &&
+                   fitted == 1 && adapted == 1 && ref.algorithm == algo && ref.device == device &&
                    params == ref.params);
       break;
     }
