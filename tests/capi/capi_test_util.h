@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <tdcm/tdcm.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -113,6 +114,73 @@ inline float top_two_margin(const Output &o, int64_t i, int64_t k) {
     }
   }
   return first - second;
+}
+
+// The per-cluster report of tdcm_assign_report, outputs pre-filled with
+// values the library never writes.
+using Report = std::vector<tdcm_cluster_report>;
+
+inline Report blank_report(int64_t k) {
+  tdcm_cluster_report junk;
+  std::memset(&junk, 0xA5, sizeof junk);
+  return Report(static_cast<size_t>(k), junk);
+}
+
+struct Reported {
+  Output out;
+  Report report;
+};
+
+inline Reported assign_report(tdcm_model *m, const float *x, int64_t n, int64_t d) {
+  Reported r;
+  r.out.labels.assign(static_cast<size_t>(n), -1);
+  r.out.probs.assign(static_cast<size_t>(n * get_k(m)), -1.0f);
+  r.report = blank_report(get_k(m));
+  r.out.status =
+      tdcm_assign_report(m, x, n, d, r.out.labels.data(), r.out.probs.data(), r.report.data());
+  return r;
+}
+
+// tdcm_get_report's entries (status in `status`).
+inline Report get_report(tdcm_model *m, tdcm_status *status) {
+  Report r = blank_report(get_k(m));
+  *status = tdcm_get_report(m, r.data());
+  return r;
+}
+
+// Every field equal (bitwise for the doubles).
+inline bool same(const Report &a, const Report &b) {
+  if (a.size() != b.size()) return false;
+  for (size_t j = 0; j < a.size(); ++j) {
+    const tdcm_cluster_report &x = a[j];
+    const tdcm_cluster_report &y = b[j];
+    if (x.cluster != y.cluster || x.source_cluster != y.source_cluster || x.flags != y.flags ||
+        std::memcmp(&x.confidence, &y.confidence, sizeof(double)) != 0 ||
+        std::memcmp(&x.shift, &y.shift, sizeof(double)) != 0 || x.source_size != y.source_size ||
+        x.target_size != y.target_size) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// tdcm_get_centroids into a buffer pre-filled with NaN.
+struct Centroids {
+  tdcm_status status = TDCM_OK;
+  std::vector<float> values;
+};
+
+inline Centroids get_centroids(tdcm_model *m, int32_t which, int64_t k, int64_t dim) {
+  Centroids c;
+  c.values.assign(static_cast<size_t>(k * dim), std::nanf(""));
+  c.status = tdcm_get_centroids(m, which, c.values.data(), k, dim);
+  return c;
+}
+
+inline int64_t centroid_dim(tdcm_model *m, int32_t *space = nullptr) {
+  int64_t dim = -1;
+  EXPECT_EQ(tdcm_get_centroid_dim(m, &dim, space), TDCM_OK) << tdcm_last_error();
+  return dim;
 }
 
 inline int is_fitted(tdcm_model *m) {

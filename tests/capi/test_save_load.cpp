@@ -1,8 +1,10 @@
 // Save/load round trips through the C API: identical labels and bitwise
-// identical probabilities, adapted state kept, getters restored.
+// identical probabilities, reports and centroids, adapted state kept, getters
+// restored.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <ostream>
 #include <set>
@@ -39,6 +41,11 @@ const std::vector<Case> &cases() {
       {"kmeans", "algo=kmeans k=3 n_init=2 seed=0 device=cpu threads=1", "kmeans", 2},
       {"kmeans_standardized",
        "algo=kmeans k=3 n_init=2 seed=0 device=cpu threads=1 standardize=true", "kmeans", 2},
+      // The library's defaults (encoder=auto: the identity on 2 columns,
+      // metric=gaussian: the source's mixture and the adapted one in the file).
+      {"tdcm_default", "k=3 seed=0 device=cpu threads=1", "tdcm", 2},
+      {"tdcm_default_standardized", "k=3 seed=0 device=cpu threads=1 standardize=true", "tdcm", 2},
+      {"gmm", "algo=gmm k=3 n_init=2 seed=0 device=cpu threads=1", "gmm", 2},
   };
   return all;
 }
@@ -70,6 +77,18 @@ void expect_getters(tdcm_model *m, const Case &c, int fitted, int adapted) {
   EXPECT_EQ(is_adapted(m), adapted);
 }
 
+// The centroids `which` of both models, bit for bit.
+void expect_same_centroids(tdcm_model *a, tdcm_model *b, int32_t which) {
+  const int64_t dim = centroid_dim(a);
+  EXPECT_EQ(centroid_dim(b), dim);
+  const Centroids ca = get_centroids(a, which, 3, dim);
+  ASSERT_EQ(ca.status, TDCM_OK) << tdcm_last_error();
+  const Centroids cb = get_centroids(b, which, 3, dim);
+  ASSERT_EQ(cb.status, TDCM_OK) << tdcm_last_error();
+  EXPECT_EQ(std::memcmp(ca.values.data(), cb.values.data(), ca.values.size() * sizeof(float)), 0)
+      << "centroids changed by save/load";
+}
+
 TEST_P(CapiSaveLoad, RoundTripGivesIdenticalOutputs) {
   const Case &c = GetParam();
   const P1 data = make_p1(2);
@@ -94,6 +113,14 @@ TEST_P(CapiSaveLoad, RoundTripGivesIdenticalOutputs) {
   // The source too (for standardize=true the stored mean/std are used).
   EXPECT_TRUE(assign(loaded.get(), data.source.data(), data.n, data.d)
                   .same(assign(m.get(), data.source.data(), data.n, data.d)));
+  // The report (the source's clusters and row counts come from the file) and the centroids.
+  const Reported r = assign_report(m.get(), data.target.data(), data.n, data.d);
+  ASSERT_EQ(r.out.status, TDCM_OK) << tdcm_last_error();
+  const Reported rl = assign_report(loaded.get(), data.target.data(), data.n, data.d);
+  ASSERT_EQ(rl.out.status, TDCM_OK) << tdcm_last_error();
+  EXPECT_TRUE(rl.out.same(r.out));
+  EXPECT_TRUE(same(rl.report, r.report)) << "report changed by save/load";
+  expect_same_centroids(m.get(), loaded.get(), TDCM_CENTROIDS_SOURCE);
 }
 
 TEST_P(CapiSaveLoad, AdaptedStateIsSaved) {
@@ -116,6 +143,14 @@ TEST_P(CapiSaveLoad, AdaptedStateIsSaved) {
   expect_getters(loaded.get(), c, 1, 1);
   EXPECT_TRUE(predict(loaded.get(), data.target.data(), data.n, data.d).same(predicted));
   EXPECT_TRUE(assign(loaded.get(), data.target.data(), data.n, data.d).same(assigned));
+  // The adapted set's report and both kinds of centroids.
+  tdcm_status status = TDCM_ERR_INTERNAL;
+  const Report report = get_report(m.get(), &status);
+  ASSERT_EQ(status, TDCM_OK) << tdcm_last_error();
+  EXPECT_TRUE(same(get_report(loaded.get(), &status), report)) << "report changed by save/load";
+  EXPECT_EQ(status, TDCM_OK);
+  expect_same_centroids(m.get(), loaded.get(), TDCM_CENTROIDS_SOURCE);
+  expect_same_centroids(m.get(), loaded.get(), TDCM_CENTROIDS_ADAPTED);
 
   // Saving over the file again (atomic replace) leaves one file that still loads.
   ASSERT_EQ(tdcm_save(loaded.get(), path.c_str()), TDCM_OK) << tdcm_last_error();
@@ -123,6 +158,7 @@ TEST_P(CapiSaveLoad, AdaptedStateIsSaved) {
   ASSERT_EQ(tdcm_load(&raw, path.c_str()), TDCM_OK) << tdcm_last_error();
   ModelPtr again(raw);
   EXPECT_TRUE(predict(again.get(), data.target.data(), data.n, data.d).same(predicted));
+  EXPECT_TRUE(same(get_report(again.get(), &status), report));
 }
 
 void runtime_overrides_keep_the_model(const Case &c) {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "data/synth.h"
@@ -253,4 +255,149 @@ TEST(Synth, RejectsInvalidSpecs) {
   EXPECT_THROW(make_drift_pair(spec(2, 2, 10, 0, std::nan(""), 0.5)), std::invalid_argument);
   EXPECT_THROW(make_drift_pair(spec(2, 2, 10, 0, 4.0, INFINITY)), std::invalid_argument);
   EXPECT_THROW(make_drift_pair(spec(INT64_MAX / 2, 2, INT64_MAX / 2, 0)), std::invalid_argument);
+}
+
+// The variants beyond P1 (unequal sizes, anisotropy) draw from a generator of
+// their own: at their neutral values they are P1 exactly.
+TEST(SynthVariants, NeutralValuesAreP1Exactly) {
+  const DriftSpec p1 = spec(4, 3, 60, 21);
+  DriftSpec neutral = p1;
+  neutral.unequal = 1.0;
+  neutral.anisotropy = 1.0;
+  const DriftPair a = make_drift_pair(p1);
+  const DriftPair b = make_drift_pair(neutral);
+  EXPECT_EQ(a.source.x, b.source.x);
+  EXPECT_EQ(a.source.y, b.source.y);
+  EXPECT_EQ(a.target.x, b.target.x);
+  EXPECT_EQ(a.target.y, b.target.y);
+}
+
+TEST(SynthVariants, UnequalSizes) {
+  const int64_t k = 6, n = 400;
+  DriftSpec s = spec(k, 2, n, 5);
+  s.unequal = 5.0;
+  const DriftPair p = make_drift_pair(s);
+  std::vector<int64_t> sizes;
+  int64_t total = 0;
+  for (int32_t c = 0; c < k; ++c) {
+    const int64_t in_source = std::count(p.source.y.begin(), p.source.y.end(), c);
+    // Cluster c has round(n 5^-u_c) rows, u_c in [0, 1): within [n / 5, n], the same in both sets.
+    EXPECT_GE(in_source, n / 5) << "cluster " << c;
+    EXPECT_LE(in_source, n) << "cluster " << c;
+    EXPECT_EQ(std::count(p.target.y.begin(), p.target.y.end(), c), in_source) << "cluster " << c;
+    sizes.push_back(in_source);
+    total += in_source;
+  }
+  EXPECT_EQ(p.source.rows, total);
+  EXPECT_EQ(p.target.rows, total);
+  EXPECT_EQ(p.source.x.size(), static_cast<size_t>(total * 2));
+  // Sizes differ (measured at this seed: 89 to 168 rows, a ratio of 1.89).
+  const auto [lo, hi] = std::minmax_element(sizes.begin(), sizes.end());
+  EXPECT_GT(static_cast<double>(*hi), 1.5 * static_cast<double>(*lo));
+  // The centres are P1's: each cluster's mean is where P1 puts it.
+  const DriftPair plain = make_drift_pair(spec(k, 2, n, 5));
+  const auto mu = means(p.source, k), mu_p1 = means(plain.source, k);
+  for (int64_t c = 0; c < k; ++c) {
+    // Standard error of a mean of >= 80 rows with variances <= 1: <= 0.11 per axis.
+    EXPECT_LT(dist(mu[static_cast<size_t>(c)], mu_p1[static_cast<size_t>(c)]), 0.5);
+  }
+}
+
+// Anisotropy a multiplies each cluster's variance along its first principal
+// axis by a: with the same normal draws, every row moves only along that axis
+// and its coordinate there grows by sqrt(a).
+TEST(SynthVariants, AnisotropyStretchesOneAxisPerCluster) {
+  const int64_t k = 3, d = 3, n = 2000;
+  const double a = 10.0;
+  const DriftSpec p1 = spec(k, d, n, 8);
+  DriftSpec stretched = p1;
+  stretched.anisotropy = a;
+  const DriftPair plain = make_drift_pair(p1);
+  const DriftPair aniso = make_drift_pair(stretched);
+  ASSERT_EQ(plain.source.y, aniso.source.y);  // same shuffle
+  const size_t nd = static_cast<size_t>(d);
+  for (const auto &[p, q] :
+       {std::pair{&plain.source, &aniso.source}, std::pair{&plain.target, &aniso.target}}) {
+    const auto mp = means(*p, k), mq = means(*q, k);
+    for (int32_t c = 0; c < k; ++c) {
+      SCOPED_TRACE("cluster " + std::to_string(c));
+      // The stretched axis: the direction of the largest row difference.
+      std::vector<double> axis(nd, 0.0);
+      double longest = 0;
+      for (int64_t r = 0; r < p->rows; ++r) {
+        if (p->y[static_cast<size_t>(r)] != c) continue;
+        std::vector<double> diff(nd);
+        for (size_t j = 0; j < nd; ++j) {
+          const size_t i = static_cast<size_t>(r) * nd + j;
+          diff[j] = static_cast<double>(q->x[i]) - static_cast<double>(p->x[i]);
+        }
+        const double len = dist(diff, std::vector<double>(nd, 0.0));
+        if (len > longest) {
+          longest = len;
+          for (size_t j = 0; j < nd; ++j) axis[j] = diff[j] / len;
+        }
+      }
+      ASSERT_GT(longest, 0.5);
+      // Projections on the axis scale by sqrt(a); the rest does not change.
+      double var_p = 0, var_q = 0, off = 0;
+      for (int64_t r = 0; r < p->rows; ++r) {
+        if (p->y[static_cast<size_t>(r)] != c) continue;
+        double on_p = 0, on_q = 0;
+        std::vector<double> rest(nd);
+        for (size_t j = 0; j < nd; ++j) {
+          const size_t i = static_cast<size_t>(r) * nd + j;
+          on_p += (p->x[i] - mp[static_cast<size_t>(c)][j]) * axis[j];
+          on_q += (q->x[i] - mq[static_cast<size_t>(c)][j]) * axis[j];
+        }
+        for (size_t j = 0; j < nd; ++j) {
+          const size_t i = static_cast<size_t>(r) * nd + j;
+          rest[j] = (q->x[i] - mq[static_cast<size_t>(c)][j] - on_q * axis[j]) -
+                    (p->x[i] - mp[static_cast<size_t>(c)][j] - on_p * axis[j]);
+        }
+        var_p += on_p * on_p;
+        var_q += on_q * on_q;
+        off = std::max(off, dist(rest, std::vector<double>(nd, 0.0)));
+      }
+      // Float storage of the rows: rounding at 1e-6 relative, far below 1e-3.
+      EXPECT_NEAR(var_q / var_p, a, 1e-3 * a);
+      EXPECT_LT(off, 1e-4);
+      // That axis now has the cluster's largest variance: lambda_0 in [0.2, 1) times 10
+      // is at least 2, the other eigenvalues stay below 1 (+ sampling error).
+      std::vector<double> cov(nd * nd, 0.0);
+      int64_t rows = 0;
+      for (int64_t r = 0; r < q->rows; ++r) {
+        if (q->y[static_cast<size_t>(r)] != c) continue;
+        ++rows;
+        const float *x = q->x.data() + static_cast<size_t>(r) * nd;
+        for (size_t i = 0; i < nd; ++i) {
+          for (size_t j = 0; j < nd; ++j) {
+            cov[i * nd + j] +=
+                (x[i] - mq[static_cast<size_t>(c)][i]) * (x[j] - mq[static_cast<size_t>(c)][j]);
+          }
+        }
+      }
+      for (double &v : cov) v /= static_cast<double>(rows - 1);
+      const std::vector<double> ev = sym_eigenvalues(cov, nd);
+      EXPECT_GT(ev.back(), 2.0 - 0.2);
+      EXPECT_LT(ev[nd - 2], 1.0 + 0.1);
+      EXPECT_NEAR(ev.back(), var_q / static_cast<double>(rows - 1), 0.05 * ev.back());
+    }
+  }
+}
+
+TEST(SynthVariants, RejectsBadValues) {
+  for (const double u : {0.5, 0.0, -2.0, std::nan(""), double{INFINITY}}) {
+    DriftSpec s = spec(2, 2, 10, 0);
+    s.unequal = u;
+    EXPECT_THROW(make_drift_pair(s), std::invalid_argument) << "unequal=" << u;
+  }
+  for (const double a : {0.0, -1.0, std::nan(""), double{INFINITY}}) {
+    DriftSpec s = spec(2, 2, 10, 0);
+    s.anisotropy = a;
+    EXPECT_THROW(make_drift_pair(s), std::invalid_argument) << "anisotropy=" << a;
+  }
+  // Shrinking the axis is allowed (0 < a < 1).
+  DriftSpec s = spec(2, 2, 10, 0);
+  s.anisotropy = 0.5;
+  EXPECT_NO_THROW(make_drift_pair(s));
 }
