@@ -161,3 +161,27 @@ TEST_F(CoreMixtureFile, OtherBrokenMixturesAreBadFiles) {
   EXPECT_EQ(status([](ModelFile &f) { tensor(f, "source.means")[0][0].fill_(NAN); }),
             TDCM_ERR_BAD_FILE);
 }
+
+// A covariance must be symmetric: the load check factors one triangle only,
+// so a file whose other triangle was changed passes it, and the computations
+// that use the whole matrix (the MAP step symmetrises the prior's shapes)
+// meet an indefinite one.
+TEST_F(CoreMixtureFile, AsymmetricCovarianceIsABadFile) {
+  // Library bug (issue 11 branch at c8b30fc and at c53fae9): Model::load
+  // accepts such a file (status TDCM_OK); algo=gmm then labels with the lower
+  // triangle's matrix, and the default model's assign fails inside LibTorch
+  // ("linalg.cholesky: ... not positive-definite", TDCM_ERR_INTERNAL through
+  // the C API). Remove the skip once the load checks symmetry.
+  GTEST_SKIP() << "known bug: an asymmetric mixture covariance loads (see the comment)";
+  TempDir dir;
+  for (const char *params :
+       {"algo=gmm k=3 n_init=2 seed=0 device=cpu threads=1", "k=3 seed=0 device=cpu threads=1"}) {
+    SCOPED_TRACE(params);
+    const ModelFile file = saved(params, false, dir);
+    // Lower triangle untouched (positive definite); the upper one far off:
+    // (Sigma + Sigma^T) / 2 is then indefinite.
+    const auto [status, message] = load_edited(
+        file, [](ModelFile &f) { tensor(f, "source.covs")[1][0][1].fill_(50.0f); }, dir);
+    EXPECT_EQ(status, TDCM_ERR_BAD_FILE) << message;
+  }
+}
