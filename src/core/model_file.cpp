@@ -115,11 +115,19 @@ Model Model::load(const std::string &path, const char *overrides) {
     if (m.covs.defined() != m.weights.defined() || m.covs.defined() != m.sizes.defined()) {
       bad("mixture '" + prefix + "' is incomplete");
     }
+    // Cholesky reads one triangle only: the other must agree with it.
+    const auto asymmetric = [](const at::Tensor &c) {
+      const at::Tensor d = c.to(at::kDouble);
+      return ((d - d.transpose(1, 2)).abs() > 1e-6 * (d.abs() + d.transpose(1, 2).abs()) + 1e-30)
+          .any()
+          .item<bool>();
+    };
     if (m.covs.defined() &&
-        (std::get<1>(at::linalg_cholesky_ex(m.covs.to(at::kDouble))).any().item<bool>() ||
+        (asymmetric(m.covs) ||
+         std::get<1>(at::linalg_cholesky_ex(m.covs.to(at::kDouble))).any().item<bool>() ||
          !(m.weights > 0).all().item<bool>() || !(m.sizes >= 0).all().item<bool>())) {
-      bad("mixture '" + prefix + "' has a covariance that is not positive definite or a "
-          "negative weight");
+      bad("mixture '" + prefix + "' has a covariance that is not symmetric positive definite, "
+          "or a negative weight");
     }
     return m;
   };

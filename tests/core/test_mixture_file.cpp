@@ -167,12 +167,8 @@ TEST_F(CoreMixtureFile, OtherBrokenMixturesAreBadFiles) {
 // that use the whole matrix (the MAP step symmetrises the prior's shapes)
 // meet an indefinite one.
 TEST_F(CoreMixtureFile, AsymmetricCovarianceIsABadFile) {
-  // Library bug (issue 11 branch at c8b30fc and at c53fae9): Model::load
-  // accepts such a file (status TDCM_OK); algo=gmm then labels with the lower
-  // triangle's matrix, and the default model's assign fails inside LibTorch
-  // ("linalg.cholesky: ... not positive-definite", TDCM_ERR_INTERNAL through
-  // the C API). Remove the skip once the load checks symmetry.
-  GTEST_SKIP() << "known bug: an asymmetric mixture covariance loads (see the comment)";
+  // Cholesky reads one triangle: a file whose other triangle disagrees must be
+  // refused at load, not fail inside LibTorch at assign.
   TempDir dir;
   for (const char *params :
        {"algo=gmm k=3 n_init=2 seed=0 device=cpu threads=1", "k=3 seed=0 device=cpu threads=1"}) {
