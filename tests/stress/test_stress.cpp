@@ -8,6 +8,7 @@
 // ThreadSanitizer build runs it too (./run.sh hardening).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -187,15 +188,22 @@ void stress(const char *params) {
       ++ready;
       while (ready.load() < kReaders + kWriters) std::this_thread::yield();
       for (int op = t; Clock::now() < deadline; ++op) {
+        const auto start = Clock::now();
         if (t < kReaders) {
           read_once(op, m, data, ref, own, shared_path, c);
         } else {
           write_once(op, m, data, c);
         }
-        // Short random pauses leave moments with no reader in, so that
-        // writers get the model too and readers meet their refusals.
+        // Random pauses leave moments with no reader in, so that writers get the
+        // model too and readers meet their refusals. A reader rests up to twice as
+        // long as its call took (an assign with the Gaussian blocks takes
+        // milliseconds: fixed pauses of microseconds left no reader-free moment
+        // under load); writers try again within 300 us.
+        const int64_t took =
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+        const int64_t most = t < kReaders ? std::max<int64_t>(300, 2 * took) : 300;
         std::this_thread::sleep_for(
-            std::chrono::microseconds(std::uniform_int_distribution<int>(0, 300)(rng)));
+            std::chrono::microseconds(std::uniform_int_distribution<int64_t>(0, most)(rng)));
       }
     });
   }
