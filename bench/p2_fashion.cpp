@@ -18,12 +18,12 @@ namespace {
 // The TDCM parameters P2 runs when --params is not given, chosen by measurement on
 // P2 (README, "P2"): a LeNet encoder warmed up as an
 // autoencoder, no clustering epochs; the blocks then adapt from the source's centroids.
-// The shared metric with ten starts compared on 8,192 rows: in the LeNet embedding the
-// Gaussian blocks scored 0.482 target NMI on --quick, the shared metric 0.502 with the
-// library's 5 starts on 2,048 rows and 0.521 with these.
+// The shared metric: in the LeNet embedding the Gaussian blocks scored 0.482 target
+// NMI on --quick --threads 1, the shared metric 0.502 (0.500 with ten starts on 8,192
+// rows, the library's earlier defaults).
 constexpr char kP2DefaultParams[] =
     "k=10 encoder=lenet input_shape=1x28x28 embed_dim=16 pretrain_epochs=20 epochs=0 lr=0.003 "
-    "metric=shared infer_restarts=10 restart_rows=8192";
+    "metric=shared";
 
 // K of the k-means baselines: the ten classes.
 constexpr int64_t kClasses = 10;
