@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/assignment_marginals.h"
 #include "metrics/metrics.h"
 
 namespace tdcm {
@@ -102,29 +103,18 @@ struct DriftModel {
     if (!share.empty()) share_var = std::max(w / kd, share_floor);
   }
 
-  // Row i: the posterior over source clusters of target component i.
+  // Row i: the posterior over source clusters of target component i, the
+  // marginals of the distribution over one-to-one pairings (a source cluster
+  // that another target component claims is not free for this one).
   at::Tensor posterior() const {
-    at::Tensor out = at::empty({k, k}, at::kDouble);
-    double *p = out.data_ptr<double>();
-    for (int64_t i = 0; i < k; ++i) {
-      double lowest = INFINITY;
-      for (int64_t j = 0; j < k; ++j) lowest = std::min(lowest, cost(i, j));
-      double total = 0;
-      for (int64_t j = 0; j < k; ++j) total += p[i * k + j] = std::exp(lowest - cost(i, j));
-      for (int64_t j = 0; j < k; ++j) p[i * k + j] /= total;
-    }
-    return out;
+    const std::vector<double> p = pairing_marginals(costs(), k);
+    return at::tensor(p, at::kDouble).reshape({k, k});
   }
 
   std::vector<double> confidence(const std::vector<int64_t> &source_of) const {
+    const std::vector<double> p = pairing_marginals(costs(), k);
     std::vector<double> out;
-    for (int64_t i = 0; i < k; ++i) {
-      double lowest = INFINITY;
-      for (int64_t j = 0; j < k; ++j) lowest = std::min(lowest, cost(i, j));
-      double total = 0;
-      for (int64_t j = 0; j < k; ++j) total += std::exp(lowest - cost(i, j));
-      out.push_back(std::exp(lowest - cost(i, source_of[i])) / total);
-    }
+    for (int64_t i = 0; i < k; ++i) out.push_back(p[static_cast<size_t>(i * k + source_of[i])]);
     return out;
   }
 };

@@ -28,8 +28,8 @@ struct ClusterMatch {
 // pairs, alternating with the matching until it is stable, starting from the
 // spread among the source's own components. Without source covariances
 // (centroids given by the user) only positions count. A component's
-// confidence is the posterior probability of its match among all source
-// components under those scales.
+// confidence is the posterior probability of its match under those scales,
+// over all one-to-one pairings (assignment_marginals.h).
 ClusterMatch match_components(const Mixture &source, const Mixture &target);
 
 // The confidences of a given pairing (target j continues source j), with the

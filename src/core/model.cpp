@@ -235,8 +235,8 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     if (trains && embedding_width(params_, d) < params_.k) {
       fail(TDCM_ERR_INVALID_ARGUMENT,
            "encoder=" + encoder_for(params_, d) + ": the embedding has " +
-               std::to_string(embedding_width(params_, d)) + " columns, fewer than k=" +
-               std::to_string(params_.k) +
+               std::to_string(embedding_width(params_, d)) +
+               " columns, fewer than k=" + std::to_string(params_.k) +
                " (training and metric=shared start from the first k rows of I_b; use "
                "encoder=linear with embed_dim >= k)");
     }
@@ -252,8 +252,7 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
       next.source_embed_mean = e.mean;
       next.source_embed_std = e.std;
       const RowSource z = tensor_rows(e.z, params_.chunk_rows);
-      next.source =
-          gmm_fit(z, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
+      next.source = gmm_fit(z, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
       next.source_counts = posterior_counts(z, next.source);
     } else if (sets.size() == 1 && (params_.init == "source" || params_.init == "auto")) {
       at::NoGradGuard no_grad;
@@ -453,8 +452,9 @@ void Model::predict_rows(const State &state, const float *x, int64_t n, int32_t 
   Embedded local;
   Embedded &e = keep != nullptr && keep->z.defined() ? *keep : local;
   if (!e.z.defined()) e = embed_set(state, x, n, state.adapted_mean, state.adapted_std);
+  // The relabelling only changes probabilities: labels alone do not pay for it.
   mixture_posterior(tensor_rows(e.z, params_.chunk_rows), m, labels, probs,
-                    identity_relabel(state, m));
+                    probs != nullptr ? identity_relabel(state, m) : at::Tensor());
 }
 
 }  // namespace tdcm
