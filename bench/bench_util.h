@@ -266,8 +266,7 @@ inline void run_transfer(const Set &src, const Set &tgt, const TransferSpec &spe
     std::vector<int32_t> t_pred(tgt.rows);
     const double t0 = now_s();
     check(tdcm_adapt(m, tgt.x.data(), tgt.rows, columns(tgt)), "adapt");
-    check(tdcm_predict(m, tgt.x.data(), tgt.rows, columns(tgt), t_pred.data(), nullptr),
-          "predict");
+    check(tdcm_predict(m, tgt.x.data(), tgt.rows, columns(tgt), t_pred.data(), nullptr), "predict");
     out.adapt.assign_s.push_back(now_s() - t0);
     out.adapt.add(0, src, s_pred);
     out.adapt.add(1, tgt, t_pred);
@@ -328,6 +327,28 @@ inline void print_methods(const Methods &m) {
   print_series("k-means refit", m.refit);
   print_series("GMM refit", m.gmm_refit);
   print_series("GMM refit, matched", m.gmm_matched);
+}
+
+// One line per method and seed: target NMI, and where the method has them,
+// source NMI, ACC-kept and ECE (to see which seeds a mean hides).
+inline void print_per_seed(const Methods &m, int64_t first_seed) {
+  const std::pair<const char *, const Series *> all[] = {{"TDCM", &m.tdcm},
+                                                         {"k-means adapt", &m.adapt},
+                                                         {"GMM refit", &m.gmm_refit},
+                                                         {"GMM refit, matched", &m.gmm_matched}};
+  std::printf("%-22s %5s %10s %10s %10s %8s\n", "per seed", "seed", "src NMI", "NMI", "ACC-kept",
+              "ECE");
+  for (const auto &[name, s] : all) {
+    for (size_t i = 0; i < s->nmi[1].size(); ++i) {
+      auto cell = [&](const std::vector<double> &v) {
+        return i < v.size() ? std::to_string(v[i]).substr(0, 5) : std::string("-");
+      };
+      std::printf("%-22s %5lld %10s %10s %10s %8s\n", name,
+                  static_cast<long long>(first_seed + static_cast<int64_t>(i)),
+                  cell(s->nmi[0]).c_str(), cell(s->nmi[1]).c_str(), cell(s->kept).c_str(),
+                  cell(s->ece).c_str());
+    }
+  }
 }
 
 // "2,3,5,10" -> {2,3,5,10}

@@ -36,6 +36,7 @@ struct Options {
   std::string params;
   std::string runtime;  // " threads=N" for every model, from --threads
   int64_t assign_rows = 0;
+  bool per_seed = false;  // --per-seed: each seed's scores after the means
 };
 
 // The P1 generator (with the variants' options) on the library's support code.
@@ -61,8 +62,7 @@ std::pair<Set, Set> make_pair(const Options &o, int64_t k, uint64_t seed) {
 }
 
 // Means per method and K for the closing summaries: target NMI, ACC-kept, ECE, log-loss.
-std::map<std::string, std::map<int64_t, double>> summary, kept_summary, ece_summary,
-    loss_summary;
+std::map<std::string, std::map<int64_t, double>> summary, kept_summary, ece_summary, loss_summary;
 
 void summarise(const char *name, const Series &s, int64_t k) {
   summary[name][k] = bench::mean(s.nmi[1]);
@@ -88,6 +88,7 @@ void run_p1(const Options &o, int64_t k) {
               o.anisotropy, (long long)o.first_seed, (long long)(o.first_seed + o.seeds - 1));
   std::printf("(assign s = time to cluster the target; for the refits, fit + assign)\n");
   bench::print_methods(methods);
+  if (o.per_seed) bench::print_per_seed(methods, o.first_seed);
   summarise("TDCM", methods.tdcm, k);
   summarise("k-means transfer", methods.transfer, k);
   summarise("k-means adapt", methods.adapt, k);
@@ -237,10 +238,11 @@ void usage() {
       "usage: p1_transfer [--protocol p1|p1m] [--k 2,3,5,10] [--seeds N] [--first-seed S]\n"
       "                   [--dim D] [--n N]\n"
       "                   [--sets M] [--params \"key=value ...\"] [--quick] [--assign-rows N]\n"
-      "                   [--threads N] [--unequal R] [--anisotropy A]\n"
+      "                   [--threads N] [--unequal R] [--anisotropy A] [--per-seed]\n"
       "  --unequal R: cluster c has round(n R^-u) rows, u ~ U[0, 1] (P1 variant; 1 = P1)\n"
       "  --anisotropy A: each cluster's first principal variance times A (1 = P1)\n"
       "  --threads: threads=N for every model, TDCM and k-means (default: the library's)\n"
+      "  --per-seed: each seed's scores (P1), after the means\n"
       "  --quick: 3 seeds (and for p1m a collection of 10 sets), for a CPU check\n");
 }
 
@@ -281,6 +283,8 @@ int main(int argc, char **argv) {
       o.assign_rows = std::stoll(value());
     else if (a == "--threads")
       o.runtime = " threads=" + std::to_string(std::stoll(value()));
+    else if (a == "--per-seed")
+      o.per_seed = true;
     else if (a == "--quick") {
       o.seeds = 3;
       o.sets = 10;
@@ -317,11 +321,11 @@ int main(int argc, char **argv) {
       run_p1m(o, k);
     }
   }
-  const std::pair<const char *, const std::map<std::string, std::map<int64_t, double>> *>
-      tables[] = {{"target NMI", &summary},
-                  {"ACC-kept", &kept_summary},
-                  {"ECE (top probability, 10 bins)", &ece_summary},
-                  {"log-loss of the true class", &loss_summary}};
+  const std::pair<const char *, const std::map<std::string, std::map<int64_t, double>> *> tables[] =
+      {{"target NMI", &summary},
+       {"ACC-kept", &kept_summary},
+       {"ECE (top probability, 10 bins)", &ece_summary},
+       {"log-loss of the true class", &loss_summary}};
   for (const auto &[title, table] : tables) {
     if (table->empty()) continue;
     std::printf("\n## %s (mean over seeds)\n%-22s", title, "method");
