@@ -35,6 +35,14 @@ double spread(const std::vector<double> &self, int64_t k) {
   return sum / static_cast<double>(k * (k - 1));
 }
 
+// Starts of the matching's alternation: the position scale from the source's
+// own spread, then each a quarter of the one before. Measured on P1 with
+// unequal cluster sizes (--unequal 5, tuning seeds 100..109): ACC-kept at
+// K = 10 0.638 with one start, 0.679 with these four (the same with a tenth
+// as the step); plain P1 the same or better.
+constexpr int kScaleStarts = 4;
+constexpr double kScaleShrink = 0.25;
+
 struct DriftModel {
   int64_t k = 0;
   double pos_dims = 1, shape_dims = 1;  // entries each squared distance sums over
@@ -88,6 +96,18 @@ struct DriftModel {
     return c;
   }
 
+  // The pairing's negative log-likelihood with each scale's normaliser, so
+  // that pairings judged under different scales compare.
+  double pairing_nll(const std::vector<int64_t> &source_of) const {
+    double c = 0;
+    for (int64_t i = 0; i < k; ++i) c += cost(i, source_of[i]);
+    const double kd = static_cast<double>(k);
+    c += 0.5 * kd * pos_dims * std::log(pos_var);
+    if (!shape.empty()) c += 0.5 * kd * shape_dims * std::log(shape_var);
+    if (!share.empty()) c += 0.5 * kd * std::log(share_var);
+    return c;
+  }
+
   // Re-estimates both scales from a pairing.
   void fit_scales(const std::vector<int64_t> &source_of) {
     double p = 0, s = 0, w = 0;
@@ -130,19 +150,35 @@ at::Tensor identity_posterior(const Mixture &source, const Mixture &target) {
 }
 
 ClusterMatch match_components(const Mixture &source, const Mixture &target) {
-  DriftModel model(source, target);
-  const int64_t k = model.k;
-  ClusterMatch m;
-  constexpr int kRounds = 20;
-  for (int round = 0; round < kRounds; ++round) {
-    std::vector<int64_t> next = metrics::hungarian_min_cost(model.costs(), k, k);
-    const bool stable = next == m.source_of;
-    m.source_of = std::move(next);
-    if (stable) break;
-    model.fit_scales(m.source_of);
+  const DriftModel initial(source, target);
+  const int64_t k = initial.k;
+  ClusterMatch best;
+  double best_nll = INFINITY;
+  // The alternation of matching and scale estimates descends the pairing's
+  // negative log-likelihood but stops at the nearest fixed point: a wrong
+  // pairing inflates the position scale it is judged by. Starting from
+  // positions trusted more (smaller scales) finds the others; the lowest
+  // likelihood-with-normalisers wins.
+  for (int start = 0; start < kScaleStarts; ++start) {
+    DriftModel model = initial;
+    model.pos_var = std::max(initial.pos_var * std::pow(kScaleShrink, start), initial.pos_floor);
+    ClusterMatch m;
+    constexpr int kRounds = 20;
+    for (int round = 0; round < kRounds; ++round) {
+      std::vector<int64_t> next = metrics::hungarian_min_cost(model.costs(), k, k);
+      const bool stable = next == m.source_of;
+      m.source_of = std::move(next);
+      if (stable) break;
+      model.fit_scales(m.source_of);
+    }
+    const double nll = model.pairing_nll(m.source_of);
+    if (start == 0 || nll < best_nll - 1e-9) {
+      best_nll = nll;
+      m.confidence = model.confidence(m.source_of);
+      best = std::move(m);
+    }
   }
-  m.confidence = model.confidence(m.source_of);
-  return m;
+  return best;
 }
 
 std::vector<double> pairing_confidence(const Mixture &source, const Mixture &target) {

@@ -25,11 +25,12 @@ struct ClusterMatch {
 // a model of drift: each centre moves by N(0, s_pos^2 I) and each covariance's
 // matrix logarithm by N(0, s_shape^2) per entry (log-Euclidean, so that shape
 // and size compare on one scale). Both scales are estimated from the matched
-// pairs, alternating with the matching until it is stable, starting from the
-// spread among the source's own components. Without source covariances
-// (centroids given by the user) only positions count. A component's
-// confidence is the posterior probability of its match under those scales,
-// over all one-to-one pairings (assignment_marginals.h).
+// pairs, alternating with the matching until it is stable, from several
+// starting position scales (the spread among the source's own components, and
+// smaller); the pairing with the highest likelihood, normalisers included, wins. Without source
+// covariances (centroids given by the user) only positions count. A component's confidence is the
+// posterior probability of its match under those scales, over all one-to-one pairings
+// (assignment_marginals.h).
 ClusterMatch match_components(const Mixture &source, const Mixture &target);
 
 // The confidences of a given pairing (target j continues source j), with the
