@@ -183,6 +183,18 @@ TDCM_API tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress
 TDCM_API tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
                               const int64_t *set_ids);
 
+/** As tdcm_fit(), reporting progress to @p fn for this call only: the
+ *  model's own callback (tdcm_set_progress_callback()) is neither called nor
+ *  changed. For hosts whose callback belongs to one call on one thread (a
+ *  language binding's per-call context), where installing it on the model
+ *  would race with another thread's fit.
+ *  @param[in] fn Callback, called as the model's would be; NULL reports nothing.
+ *  @param[in] user_data Passed back to @p fn unchanged; not owned, not kept.
+ *  @return as tdcm_fit(). */
+TDCM_API tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                                       const int64_t *set_ids, tdcm_progress_fn fn,
+                                       void *user_data);
+
 /** Cluster a target data set in one forward pass: adapt the centroids to all
  *  n rows (chunked, bounded memory), then label each row. The model is not
  *  changed. For k-means the fixed fitted centroids are used.

@@ -246,22 +246,41 @@ tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress_fn fn, v
   TDCM_API_END
 }
 
+namespace {
+
+// The fit of tdcm_fit and tdcm_fit_progress, on checked arguments with the
+// write lock held; `fn` is the callback of this fit (or NULL).
+void fit_locked(tdcm_model *model, const float *x, int64_t n, int64_t d, const int64_t *set_ids,
+                tdcm_progress_fn fn, void *user_data) {
+  const tdcm::Params &params = model->model.params();
+  tdcm::apply_threads(params.threads,
+                      params.algo == "tdcm" ? tdcm::Work::Training : tdcm::Work::Inference);
+  tdcm::ProgressFn progress;
+  if (fn != nullptr) {
+    progress = [fn, user_data](const tdcm_progress &p) { return fn(&p, user_data) == 0; };
+  }
+  model->model.fit(x, n, d, set_ids, progress);
+}
+
+}  // namespace
+
 tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
                      const int64_t *set_ids) {
   TDCM_API_BEGIN
   require(model, "model");
   check_matrix(x, n, d);
   WriteLock lock(model);
-  const tdcm::Params &params = model->model.params();
-  tdcm::apply_threads(params.threads,
-                      params.algo == "tdcm" ? tdcm::Work::Training : tdcm::Work::Inference);
-  tdcm::ProgressFn progress;
-  if (model->progress != nullptr) {
-    progress = [model](const tdcm_progress &p) {
-      return model->progress(&p, model->progress_user) == 0;
-    };
-  }
-  model->model.fit(x, n, d, set_ids, progress);
+  fit_locked(model, x, n, d, set_ids, model->progress, model->progress_user);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                              const int64_t *set_ids, tdcm_progress_fn fn, void *user_data) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  check_matrix(x, n, d);
+  WriteLock lock(model);
+  fit_locked(model, x, n, d, set_ids, fn, user_data);
   TDCM_API_END
 }
 
