@@ -22,4 +22,14 @@
 // pkg-config (package "tdcm"): set PKG_CONFIG_PATH to <prefix>/lib/pkgconfig
 // for a prefix pkg-config does not search, and LD_LIBRARY_PATH to
 // <prefix>/lib at run time when the dynamic linker does not search it.
+//
+// The module path is libtdcm/tdcm. It names this source wherever it is
+// vendored, and it is never fetched: the go command downloads no module whose
+// path has no dot in its first element, so no proxy or look-alike repository
+// can stand in for it. A build finds the source where a replace directive or
+// a go.work file says; after `cmake --install` into <prefix>:
+//
+//	go mod edit -require=libtdcm/tdcm@v0.1.0 -replace=libtdcm/tdcm=<prefix>/share/tdcm/go
+//
+// or, from the source tree, -replace=libtdcm/tdcm=<source>/bindings/go.
 package tdcm
