@@ -5,6 +5,10 @@
 // per cluster, which source cluster it continues and what changed;
 // Centroids and SetCentroids take centroids out and in.
 //
+// SaveBytes and LoadBytes carry a model as bytes (the model file's, e.g. to
+// workers that each load it); SetProgress installs a func that Fit calls
+// after each epoch and that can cancel the fit.
+//
 // Data are row-major float32 matrices of d columns in a []float32 of
 // rows*d values; labels are []int32. Slices are passed to the library by
 // pointer for the length of a call, never copied.
