@@ -1,17 +1,22 @@
-// The model-file loader through tdcm_load. A mutated file almost never keeps
+// The model-file loader through tdcm_load and tdcm_load_buffer. A mutated file almost never keeps
 // a valid checksum, so the harness re-seals it: it writes the payload size and
 // the FNV-1a-64 checksum the mutated bytes need, and the parser behind the
 // checksum sees the mutation. The checksum's own bytes carry nothing after
 // that, so the input's last byte picks the mode: 0xff loads the bytes as they
 // are (the size and checksum checks are fuzzed), anything else re-seals them.
 //
-// A file that loads must answer every getter, label rows when that is cheap
-// enough, save, and load again with the same parameters and the same labels.
+// The same bytes go through both loaders, which must agree: the same status,
+// and for bytes that load, the same parameters and labels. A model that loads
+// must answer every getter, label rows when that is cheap enough, save (to a
+// file and to a buffer, the same bytes), and load again with the same
+// parameters and the same labels.
 #include <tdcm/tdcm.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -48,6 +53,19 @@ struct Labels {
   std::vector<float> probs;
 };
 
+std::string saved_bytes(tdcm_model *m) {
+  size_t needed = 0;
+  TDCM_FUZZ_CHECK(tdcm_save_buffer(m, nullptr, 0, &needed) == TDCM_ERR_INVALID_ARGUMENT);
+  std::string bytes(needed, '\0');
+  TDCM_FUZZ_CHECK(tdcm_save_buffer(m, bytes.data(), bytes.size(), nullptr) == TDCM_OK);
+  return bytes;
+}
+
+std::string file_bytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 Labels assign(tdcm_model *m, const std::vector<float> &x, int64_t n, int64_t d, int64_t k) {
   Labels out{TDCM_OK, std::vector<int32_t>(static_cast<size_t>(n), -1),
              std::vector<float>(static_cast<size_t>(n * k), -1.0f)};
@@ -63,8 +81,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tdcm_fuzz::write_file(path, file.data(), file.size());
   tdcm_model *m = nullptr;
   const tdcm_status status = tdcm_load(&m, path.c_str());
+  tdcm_model *from_buffer = nullptr;
+  TDCM_FUZZ_CHECK(tdcm_load_buffer(&from_buffer, file.data(), file.size()) == status);
   if (status != TDCM_OK) {
-    TDCM_FUZZ_CHECK(m == nullptr);
+    TDCM_FUZZ_CHECK(m == nullptr && from_buffer == nullptr);
     TDCM_FUZZ_CHECK(status == TDCM_ERR_BAD_FILE || status == TDCM_ERR_UNSUPPORTED_VERSION);
     TDCM_FUZZ_CHECK(std::strlen(tdcm_last_error()) > 0);
     return 0;
@@ -80,6 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   TDCM_FUZZ_CHECK(tdcm_get_algorithm(m, &text) == TDCM_OK && text != nullptr);
   TDCM_FUZZ_CHECK(tdcm_get_device(m, &text) == TDCM_OK && std::strcmp(text, "cpu") == 0);
   const std::string params = params_of(m);
+  TDCM_FUZZ_CHECK(params_of(from_buffer) == params);
 
   // Labelling costs what the file's parameters ask for (up to 10^4 restarts of
   // 10^3 blocks): only cheap models are run, so that each input stays fast.
@@ -99,10 +120,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (first.status == TDCM_OK) {
       for (int32_t l : first.labels) TDCM_FUZZ_CHECK(l >= 0 && l < k);
     }
+    const Labels buffered = assign(from_buffer, x, n, d, k);
+    TDCM_FUZZ_CHECK(buffered.status == first.status && buffered.labels == first.labels);
+    TDCM_FUZZ_CHECK(std::memcmp(buffered.probs.data(), first.probs.data(),
+                                first.probs.size() * sizeof(float)) == 0);
   }
+  tdcm_destroy(from_buffer);
 
   const std::string saved = tdcm_fuzz::scratch_file("saved.tdcm");
   TDCM_FUZZ_CHECK(tdcm_save(m, saved.c_str()) == TDCM_OK);
+  TDCM_FUZZ_CHECK(saved_bytes(m) == file_bytes(saved));
   tdcm_model *again = nullptr;
   TDCM_FUZZ_CHECK(tdcm_load(&again, saved.c_str()) == TDCM_OK);
   TDCM_FUZZ_CHECK(params_of(again) == params);

@@ -60,6 +60,10 @@ typedef char tdcm_csharp_metrics_layout[sizeof(tdcm_metrics_result) == 3 * sizeo
 /* The report crosses as an array of Tdcm.ClusterReport: three ints, two
    doubles and two longs, in this order and at these offsets (C#'s sequential
    layout aligns each field to its size, as C does here). */
+/* Progress crosses as Tdcm.Progress: two ints and five doubles. */
+typedef char tdcm_csharp_progress_layout[
+    sizeof(tdcm_progress) == 48 && offsetof(tdcm_progress, loss) == 8 &&
+    offsetof(tdcm_progress, elapsed_s) == 40 ? 1 : -1];
 typedef char tdcm_csharp_report_layout[
     sizeof(tdcm_cluster_report) == 48 && offsetof(tdcm_cluster_report, flags) == 8 &&
     offsetof(tdcm_cluster_report, confidence) == 16 &&
@@ -115,6 +119,30 @@ TDCMCS_ARRAY(float, TDCM_FLOATS_OUT, float, Out)
 TDCMCS_ARRAY(int32_t, TDCM_INT32S_OUT, int, Out)
 TDCMCS_ARRAY(tdcm_cluster_report, TDCM_REPORT_OUT, ClusterReport, Out)
 
+/* Model bytes: byte[] in (tdcm_load_buffer), and the byte[] tdcm_save_buffer
+   fills, whose status comes back as a number: its size query fails by design,
+   and Model.Save() decides what a failure is. */
+TDCMCS_ARRAY(void, TDCM_BYTES_OUT, byte, Out)
+%typemap(ctype) const void *TDCM_BYTES_IN "const void *"
+%typemap(imtype, inattributes="[global::System.Runtime.InteropServices.In]") const void *TDCM_BYTES_IN "byte[]"
+%typemap(cstype) const void *TDCM_BYTES_IN "byte[]"
+%typemap(csin) const void *TDCM_BYTES_IN "$csinput"
+%typemap(in) const void *TDCM_BYTES_IN %{ $1 = ($1_ltype)$input; %}
+%typemap(cstype) tdcm_status tdcm_save_buffer "int"
+%typemap(csout, excode=SWIGEXCODE) tdcm_status tdcm_save_buffer {
+    int status = $imcall;$excode
+    return status;
+  }
+
+/* The progress callback of one Fit: a delegate the marshaller turns into a C
+   function pointer for the length of the call (Model.Fit keeps it alive). */
+%typemap(ctype) tdcm_progress_fn "tdcm_progress_fn"
+%typemap(imtype) tdcm_progress_fn "ProgressNative"
+%typemap(cstype) tdcm_progress_fn "ProgressNative"
+%typemap(csin) tdcm_progress_fn "$csinput"
+%typemap(in) tdcm_progress_fn %{ $1 = $input; %}
+%apply void *VOID_INT_PTR { void *user_data };
+
 /* ---- Scalar outputs: out parameters --------------------------------------- */
 %define TDCMCS_SCALAR_OUT(CTYPE, NAME, CSTYPE)
 %typemap(ctype) CTYPE *NAME "CTYPE *"
@@ -169,4 +197,5 @@ TDCMCS_SCALAR_OUT(double, TDCM_DOUBLE_OUT, double)
     return Utf8.Decode($imcall);
   }
 
+%apply void *TDCM_BYTES_OUT { void *buf };
 %include "../swig/tdcm_core.i"

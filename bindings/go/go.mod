@@ -1,3 +1,3 @@
-module libtdcm.invalid/tdcm
+module libtdcm/tdcm
 
 go 1.19

@@ -91,6 +91,37 @@ static tdcm_status tdcmgo_set_centroids(tdcm_model *m, const float *c, int64_t k
   return s;
 }
 
+// A buffer too small is the size query's answer, not an error to report.
+static tdcm_status tdcmgo_save_buffer(tdcm_model *m, void *buf, size_t capacity, size_t *needed,
+                                      char **err) {
+  tdcm_status s = tdcm_save_buffer(m, buf, capacity, needed);
+  *err = s == TDCM_ERR_INVALID_ARGUMENT && *needed > capacity ? NULL : tdcmgo_error(s);
+  return s;
+}
+
+static tdcm_status tdcmgo_load_buffer(tdcm_model **out, const void *data, size_t size,
+                                      const char *params, char **err) {
+  tdcm_status s = params ? tdcm_load_buffer_with(out, data, size, params)
+                         : tdcm_load_buffer(out, data, size);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
+// The Go side of the progress callback (progress.go); `handle` is a
+// cgo.Handle of the fit's context, passed through user_data.
+extern int tdcmgoProgress(tdcm_progress *p, uintptr_t handle);
+
+static int tdcmgo_on_progress(const tdcm_progress *p, void *user) {
+  return tdcmgoProgress((tdcm_progress *)p, (uintptr_t)user);
+}
+
+static tdcm_status tdcmgo_fit_progress(tdcm_model *m, const float *x, int64_t n, int64_t d,
+                                       const int64_t *set_ids, uintptr_t handle, char **err) {
+  tdcm_status s = tdcm_fit_progress(m, x, n, d, set_ids, tdcmgo_on_progress, (void *)handle);
+  *err = tdcmgo_error(s);
+  return s;
+}
+
 static tdcm_status tdcmgo_save(tdcm_model *m, const char *path, char **err) {
   tdcm_status s = tdcm_save(m, path);
   *err = tdcmgo_error(s);
@@ -179,7 +210,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -273,8 +306,9 @@ func cString(s string) (*C.char, error) {
 
 // Model is a libtdcm model. Its methods are safe for concurrent use.
 type Model struct {
-	mu sync.RWMutex
-	h  *C.tdcm_model
+	mu       sync.RWMutex
+	h        *C.tdcm_model
+	progress atomic.Value // a ProgressFunc, or a nil one
 }
 
 func newModel(h *C.tdcm_model) *Model {
@@ -409,7 +443,20 @@ func (m *Model) FitSets(x []float32, d int, setIDs []int64) error {
 	}
 	defer m.mu.RUnlock()
 	var msg *C.char
-	return check(C.tdcmgo_fit(h, floats(x), C.int64_t(n), C.int64_t(d), ids, &msg), msg)
+	fn, _ := m.progress.Load().(ProgressFunc)
+	if fn == nil {
+		return check(C.tdcmgo_fit(h, floats(x), C.int64_t(n), C.int64_t(d), ids, &msg), msg)
+	}
+	// The context lives for this call: the library keeps no pointer to it after.
+	fit := &progressFit{fn: fn}
+	handle := cgo.NewHandle(fit)
+	defer handle.Delete()
+	err = check(C.tdcmgo_fit_progress(h, floats(x), C.int64_t(n), C.int64_t(d), ids,
+		C.uintptr_t(handle), &msg), msg)
+	if fit.panicked {
+		panic(fit.panicValue) // the callback's own panic, now outside the library's frames
+	}
+	return err
 }
 
 // Assign clusters a target data set in one forward pass (the centroids adapt
@@ -716,6 +763,74 @@ func (m *Model) label(predict, withReport bool, x []float32, d int, labels []int
 	default:
 		return nil, check(C.tdcmgo_assign(h, cx, cn, cd, clabels, cprobs, &msg), msg)
 	}
+}
+
+// SaveBytes returns the model's bytes: exactly what Save writes to a file (the
+// same format and checksum), for LoadBytes in this or another process.
+// NotFitted before fitting.
+func (m *Model) SaveBytes() ([]byte, error) {
+	h, err := m.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	var buf []byte
+	var needed C.size_t
+	// A size query, then the copy into a Go slice (the library keeps no
+	// pointer to it). A fit between the two may change the size: query
+	// again, a few times at most.
+	for tries := 0; ; tries++ {
+		var msg *C.char
+		var p unsafe.Pointer
+		if len(buf) > 0 {
+			p = unsafe.Pointer(&buf[0])
+		}
+		s := C.tdcmgo_save_buffer(h, p, C.size_t(len(buf)), &needed, &msg)
+		if s == C.TDCM_OK {
+			return buf[:needed], nil
+		}
+		if msg != nil || tries == 8 {
+			if msg == nil {
+				return nil, &Error{Status: Status(s), Message: "the model's size kept changing"}
+			}
+			return nil, check(s, msg)
+		}
+		buf = make([]byte, int(needed))
+	}
+}
+
+// LoadBytes reads a model from the bytes SaveBytes returned (or a model
+// file's bytes), onto the CPU, with the same checks as Load. The bytes are
+// copied; truncated, corrupt or foreign bytes fail with BadFile.
+func LoadBytes(data []byte) (*Model, error) {
+	return loadBytes(data, nil)
+}
+
+// LoadBytesWith is LoadBytes that overrides run-time parameters (only
+// "device", "threads" and "chunk_rows").
+func LoadBytesWith(data []byte, params string) (*Model, error) {
+	return loadBytes(data, &params)
+}
+
+func loadBytes(data []byte, params *string) (*Model, error) {
+	var cparams *C.char
+	if params != nil {
+		var err error
+		if cparams, err = cString(*params); err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(cparams))
+	}
+	var p unsafe.Pointer
+	if len(data) > 0 {
+		p = unsafe.Pointer(&data[0])
+	}
+	var h *C.tdcm_model
+	var msg *C.char
+	if err := check(C.tdcmgo_load_buffer(&h, p, C.size_t(len(data)), cparams, &msg), msg); err != nil {
+		return nil, err
+	}
+	return newModel(h), nil
 }
 
 // Save writes the model to path (atomically: a temporary file, then a rename).

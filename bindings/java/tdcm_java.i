@@ -285,6 +285,22 @@ static void tdcmjni_reports(JNIEnv *jenv, jobjectArray out, const tdcm_cluster_r
 }
 %}
 
+/* ---- Model bytes in: a byte[], read through Get/ReleaseByteArrayElements -- */
+%typemap(jni) const void *TDCM_BYTES_IN "jbyteArray"
+%typemap(jtype) const void *TDCM_BYTES_IN "byte[]"
+%typemap(jstype) const void *TDCM_BYTES_IN "byte[]"
+%typemap(javain) const void *TDCM_BYTES_IN "$javainput"
+%typemap(in) const void *TDCM_BYTES_IN %{
+  $1 = NULL;
+  if ($input != NULL) {
+    $1 = (void *)(*jenv)->GetByteArrayElements(jenv, $input, NULL);
+    if ($1 == NULL) return $null;
+  }
+%}
+%typemap(freearg) const void *TDCM_BYTES_IN %{
+  if ($1 != NULL) (*jenv)->ReleaseByteArrayElements(jenv, $input, (jbyte *)$1, JNI_ABORT);
+%}
+
 /* ---- Strings ------------------------------------------------------------ */
 %typemap(jni) const char *TDCM_STRING_IN "jbyteArray"
 %typemap(jtype) const char *TDCM_STRING_IN "byte[]"
@@ -336,6 +352,10 @@ static void tdcmjni_reports(JNIEnv *jenv, jobjectArray out, const tdcm_cluster_r
 /* The seed is a 64-bit unsigned value: a Java long with the same bits. */
 %apply long long { uint64_t seed };
 
+/* Bound below instead: tdcm_jni_save_bytes returns a byte[]; tdcm_jni_fit and
+   tdcm_jni_fit_direct call a ProgressListener through a trampoline. */
+%ignore tdcm_save_buffer;
+%ignore tdcm_fit_progress;
 /* Bound below instead: tdcm_label_pinned uses the arrays in place. */
 %ignore tdcm_assign;
 %ignore tdcm_predict;
@@ -360,10 +380,6 @@ static void tdcmjni_reports(JNIEnv *jenv, jobjectArray out, const tdcm_cluster_r
 %apply int32_t *TDCM_INT32S_DIRECT { int32_t *labels_direct };
 %apply int64_t *TDCM_INT64S_DIRECT { const int64_t *set_ids_direct };
 %inline %{
-static tdcm_status tdcm_fit_direct(tdcm_model *model, const float *x_direct, int64_t n, int64_t d,
-                                   const int64_t *set_ids_direct) {
-  return tdcm_fit(model, x_direct, n, d, set_ids_direct);
-}
 static tdcm_status tdcm_adapt_direct(tdcm_model *model, const float *x_direct, int64_t n,
                                      int64_t d) {
   return tdcm_adapt(model, x_direct, n, d);
@@ -489,5 +505,132 @@ static tdcm_status tdcm_label_pinned(JNIEnv *jenv, tdcm_model *model, int predic
   }
   tdcmjni_unpin(jenv, &pins);
   return status;
+}
+%}
+
+/* ---- Model bytes out: a new byte[] ----------------------------------------- */
+%inline %{
+/* tdcm_save_buffer into a new byte[]: the size query, the copy into native
+   memory, then one copy into the Java array. A fit on another thread between
+   query and copy may change the size: the query is repeated, a few times at
+   most. On failure NULL, with the exception pending. */
+static jbyteArray tdcm_jni_save_bytes(JNIEnv *jenv, tdcm_model *model) {
+  size_t needed = 0, capacity = 0;
+  void *buf = NULL;
+  jbyteArray out = NULL;
+  int tries;
+  tdcm_status status = tdcm_save_buffer(model, NULL, 0, &needed);
+  for (tries = 0; status == TDCM_ERR_INVALID_ARGUMENT && needed > capacity && tries < 8; ++tries) {
+    free(buf);
+    capacity = needed;
+    buf = malloc(capacity);
+    if (buf == NULL) {
+      SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "model bytes");
+      return NULL;
+    }
+    status = tdcm_save_buffer(model, buf, capacity, &needed);
+  }
+  if (status != TDCM_OK) {
+    free(buf);
+    tdcmjni_throw(jenv, status);
+    return NULL;
+  }
+  if (needed > 0x7fffffff - 8) {
+    free(buf);
+    SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "the model exceeds a Java array");
+    return NULL;
+  }
+  out = (*jenv)->NewByteArray(jenv, (jsize)needed);
+  if (out != NULL) (*jenv)->SetByteArrayRegion(jenv, out, 0, (jsize)needed, (const jbyte *)buf);
+  free(buf);
+  return out;
+}
+%}
+
+/* ---- Fit with a ProgressListener -------------------------------------------- */
+/* The trampoline builds an org.tdcm.Progress and calls the listener's
+ * onProgress on the fitting thread: that is the thread inside this JNI call,
+ * so its JNIEnv is the one in the context. fit reads float[] rows through a
+ * copy (no critical section), so calling Java from inside the library is
+ * allowed. An exception thrown by the listener is cleared, kept, and cancels
+ * the fit; it is thrown again once the library returned, in place of the
+ * CANCELLED status. Each call's local references are deleted as it returns. */
+%typemap(jni) jobject listener "jobject"
+%typemap(jtype) jobject listener "ProgressListener"
+%typemap(jstype) jobject listener "ProgressListener"
+%typemap(javain) jobject listener "$javainput"
+%typemap(in) jobject listener %{ $1 = $input; %}
+
+%{
+typedef struct {
+  JNIEnv *jenv;
+  jobject listener;
+  jmethodID on_progress;
+  jclass progress_class;
+  jmethodID progress_ctor;
+  jthrowable thrown;
+} tdcmjni_progress;
+
+static int tdcmjni_on_progress(const tdcm_progress *p, void *user) {
+  tdcmjni_progress *ctx = (tdcmjni_progress *)user;
+  JNIEnv *jenv = ctx->jenv;
+  jboolean go_on = JNI_FALSE;
+  jobject progress;
+  if (ctx->thrown != NULL) return 1;
+  progress = (*jenv)->NewObject(jenv, ctx->progress_class, ctx->progress_ctor, (jint)p->epoch,
+                                (jint)p->epochs, (jdouble)p->loss, (jdouble)p->loss_clu,
+                                (jdouble)p->loss_bal, (jdouble)p->loss_orth,
+                                (jdouble)p->elapsed_s);
+  if (progress != NULL) {
+    go_on = (*jenv)->CallBooleanMethod(jenv, ctx->listener, ctx->on_progress, progress);
+  }
+  if ((*jenv)->ExceptionCheck(jenv)) {
+    ctx->thrown = (*jenv)->ExceptionOccurred(jenv);
+    (*jenv)->ExceptionClear(jenv);
+  }
+  if (progress != NULL) (*jenv)->DeleteLocalRef(jenv, progress);
+  return ctx->thrown != NULL || !go_on ? 1 : 0;
+}
+
+/* tdcm_fit, through tdcm_fit_progress when a listener is given. */
+static tdcm_status tdcmjni_fit(JNIEnv *jenv, tdcm_model *model, const float *x, int64_t n,
+                               int64_t d, const int64_t *set_ids, jobject listener) {
+  tdcmjni_progress ctx;
+  tdcm_status status;
+  jclass listener_class;
+  if (listener == NULL) return tdcm_fit(model, x, n, d, set_ids);
+  memset(&ctx, 0, sizeof ctx);
+  ctx.jenv = jenv;
+  ctx.listener = listener;
+  listener_class = (*jenv)->FindClass(jenv, "org/tdcm/ProgressListener");
+  if (listener_class == NULL) return TDCM_ERR_INTERNAL; /* the error is pending */
+  ctx.on_progress =
+      (*jenv)->GetMethodID(jenv, listener_class, "onProgress", "(Lorg/tdcm/Progress;)Z");
+  (*jenv)->DeleteLocalRef(jenv, listener_class);
+  if (ctx.on_progress == NULL) return TDCM_ERR_INTERNAL;
+  ctx.progress_class = (*jenv)->FindClass(jenv, "org/tdcm/Progress");
+  if (ctx.progress_class == NULL) return TDCM_ERR_INTERNAL;
+  ctx.progress_ctor = (*jenv)->GetMethodID(jenv, ctx.progress_class, "<init>", "(IIDDDDD)V");
+  status = ctx.progress_ctor == NULL
+               ? TDCM_ERR_INTERNAL
+               : tdcm_fit_progress(model, x, n, d, set_ids, tdcmjni_on_progress, &ctx);
+  (*jenv)->DeleteLocalRef(jenv, ctx.progress_class);
+  if (ctx.thrown != NULL) {
+    (*jenv)->Throw(jenv, ctx.thrown); /* the status typemap keeps a pending exception */
+    (*jenv)->DeleteLocalRef(jenv, ctx.thrown);
+  }
+  return status;
+}
+%}
+
+%inline %{
+static tdcm_status tdcm_jni_fit(JNIEnv *jenv, tdcm_model *model, const float *x, int64_t n,
+                                int64_t d, const int64_t *set_ids, jobject listener) {
+  return tdcmjni_fit(jenv, model, x, n, d, set_ids, listener);
+}
+static tdcm_status tdcm_jni_fit_direct(JNIEnv *jenv, tdcm_model *model, const float *x_direct,
+                                       int64_t n, int64_t d, const int64_t *set_ids_direct,
+                                       jobject listener) {
+  return tdcmjni_fit(jenv, model, x_direct, n, d, set_ids_direct, listener);
 }
 %}

@@ -30,8 +30,12 @@
 #define __attribute__(x)
 
 /* ---- Not bound ---------------------------------------------------------- */
-/* Progress callbacks would need a call from a LibTorch thread back into the
- * host VM; the bindings report progress by the fit returning instead. */
+/* Progress: each language passes its callback (a Java listener, a C# event, a
+ * Go func) to tdcm_fit_progress through a trampoline of its own, with a
+ * context that lives for that one call on that one thread. A callback
+ * installed on the model (tdcm_set_progress_callback) would outlive the call
+ * and could run on another thread's fit. The struct crosses as the
+ * language's own value type. */
 %ignore tdcm_progress;
 %ignore tdcm_progress_fn;
 %ignore tdcm_set_progress_callback;
@@ -77,7 +81,11 @@
 %apply int64_t *TDCM_INT64_OUT { int64_t *k, int64_t *dim };
 %apply int *TDCM_INT_OUT { int *fitted, int *adapted, int *input_space };
 %apply double *TDCM_DOUBLE_OUT { double *acc_kept, double *ece, double *log_loss };
-%apply size_t *TDCM_SIZE_OUT { size_t *count };
+%apply size_t *TDCM_SIZE_OUT { size_t *count, size_t *needed };
+/* Model bytes: tdcm_load_buffer's input (read only, may be large). The size
+ * query and the copy of tdcm_save_buffer are each language's own (Java binds
+ * a helper that returns a byte[]; C# applies TDCM_BYTES_OUT to `buf`). */
+%apply const void *TDCM_BYTES_IN { const void *data };
 %apply tdcm_metrics_result *TDCM_METRICS_OUT { tdcm_metrics_result *out };
 /* Strings: inputs, library-owned outputs, and malloc'ed outputs the wrapper frees. */
 %apply const char *TDCM_STRING_IN { const char *params, const char *path };

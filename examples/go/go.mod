@@ -1,5 +1,5 @@
-module libtdcm.invalid/tdcm/example
+module libtdcm/tdcm/example
 
 go 1.19
 
-require libtdcm.invalid/tdcm v0.1.0
+require libtdcm/tdcm v0.1.0

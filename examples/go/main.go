@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"os"
 
-	"libtdcm.invalid/tdcm"
+	"libtdcm/tdcm"
 )
 
 func main() {

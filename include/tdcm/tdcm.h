@@ -15,8 +15,9 @@
  *   are 64-bit. Outputs are allocated by the caller. The library never keeps
  *   a caller's pointer after a call returns.
  * - Thread-safety: calls that only read a model (tdcm_assign, tdcm_predict,
- *   tdcm_assign_report, tdcm_get_report, tdcm_get_centroids, tdcm_save, the
- *   getters) may run on one model from many threads at once.
+ *   tdcm_assign_report, tdcm_get_report, tdcm_get_centroids, tdcm_save,
+ *   tdcm_save_buffer, the getters) may run on one model from many threads at
+ *   once.
  *   A call that modifies a model (tdcm_fit, tdcm_adapt, tdcm_set_centroids,
  *   tdcm_set_progress_callback) while any other call runs on the same model
  *   is refused with ::TDCM_ERR_BUSY, and so is a reading call while a
@@ -182,6 +183,18 @@ TDCM_API tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress
 TDCM_API tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
                               const int64_t *set_ids);
 
+/** As tdcm_fit(), reporting progress to @p fn for this call only: the
+ *  model's own callback (tdcm_set_progress_callback()) is neither called nor
+ *  changed. For hosts whose callback belongs to one call on one thread (a
+ *  language binding's per-call context), where installing it on the model
+ *  would race with another thread's fit.
+ *  @param[in] fn Callback, called as the model's would be; NULL reports nothing.
+ *  @param[in] user_data Passed back to @p fn unchanged; not owned, not kept.
+ *  @return as tdcm_fit(). */
+TDCM_API tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                                       const int64_t *set_ids, tdcm_progress_fn fn,
+                                       void *user_data);
+
 /** Cluster a target data set in one forward pass: adapt the centroids to all
  *  n rows (chunked, bounded memory), then label each row. The model is not
  *  changed. For k-means the fixed fitted centroids are used.
@@ -229,6 +242,50 @@ TDCM_API tdcm_status tdcm_load(tdcm_model **out, const char *path);
  *  @return as tdcm_load(), plus ::TDCM_ERR_UNKNOWN_PARAMETER,
  *          ::TDCM_ERR_BAD_PARAMETER, ::TDCM_ERR_DEVICE. */
 TDCM_API tdcm_status tdcm_load_with(tdcm_model **out, const char *path, const char *params);
+
+/** @name Model bytes in memory
+ *  The bytes of a model file, without the file: what tdcm_save() writes,
+ *  byte for byte (same format, same checksum), and read back with the same
+ *  checks as tdcm_load(). For hosts that ship a model to other processes
+ *  (e.g. a JVM executor receiving it over the network) or keep it in a
+ *  database. A buffer from elsewhere is untrusted input, as a file is: any
+ *  bytes give a model or ::TDCM_ERR_BAD_FILE (SECURITY.md).
+ *  @{ */
+/** Serialise the model into @p buf of @p capacity bytes.
+ *  To size the buffer, call with @p capacity 0 (and @p buf NULL): that fails
+ *  with ::TDCM_ERR_INVALID_ARGUMENT and sets @p needed, as tdcm_get_params()
+ *  does. A size query serialises the model once, to count; a fit on another
+ *  thread between the query and the copy may change the size, which the
+ *  copy then reports the same way.
+ *  @param[in] model A fitted model.
+ *  @param[out] buf At least @p capacity writable bytes (NULL when @p capacity is 0).
+ *  @param[in] capacity Bytes in @p buf.
+ *  @param[out] needed If not NULL, receives the model's size in bytes (also
+ *              on ::TDCM_ERR_INVALID_ARGUMENT for a too small buffer).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_NOT_FITTED,
+ *          ::TDCM_ERR_INVALID_ARGUMENT (buffer too small; nothing written),
+ *          ::TDCM_ERR_BUSY, ::TDCM_ERR_OUT_OF_MEMORY. Thread-safe (a reading call). */
+TDCM_API tdcm_status tdcm_save_buffer(tdcm_model *model, void *buf, size_t capacity,
+                                      size_t *needed);
+
+/** Read a model from the bytes tdcm_save_buffer() or tdcm_save() wrote, onto
+ *  the CPU. The bytes are copied: @p data may be freed once the call returns.
+ *  Every size the bytes declare is checked against @p size before anything
+ *  is allocated.
+ *  @param[out] out Receives a new handle (NULL on failure).
+ *  @param[in] data @p size bytes (may be NULL only when @p size is 0).
+ *  @param[in] size Bytes at @p data.
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_BAD_FILE (truncated,
+ *          corrupt or foreign bytes), ::TDCM_ERR_UNSUPPORTED_VERSION,
+ *          ::TDCM_ERR_OUT_OF_MEMORY. Thread-safe. */
+TDCM_API tdcm_status tdcm_load_buffer(tdcm_model **out, const void *data, size_t size);
+
+/** As tdcm_load_buffer(), then override run-time parameters, as tdcm_load_with().
+ *  @return as tdcm_load_buffer(), plus ::TDCM_ERR_UNKNOWN_PARAMETER,
+ *          ::TDCM_ERR_BAD_PARAMETER, ::TDCM_ERR_DEVICE. */
+TDCM_API tdcm_status tdcm_load_buffer_with(tdcm_model **out, const void *data, size_t size,
+                                           const char *params);
+/** @} */
 
 /** @name Getters
  *  Each writes one property to its out-pointer. They return ::TDCM_OK,
@@ -301,8 +358,7 @@ typedef struct tdcm_cluster_report {
  *          has no source clusters (fitted on a collection of sets, or
  *          metric=shared). Thread-safe. */
 TDCM_API tdcm_status tdcm_assign_report(tdcm_model *model, const float *x, int64_t n, int64_t d,
-                                        int32_t *labels, float *probs,
-                                        tdcm_cluster_report *report);
+                                        int32_t *labels, float *probs, tdcm_cluster_report *report);
 
 /** The report of the set the model was last adapted to (tdcm_adapt()).
  *  @param[out] report k entries.

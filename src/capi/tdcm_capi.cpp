@@ -9,6 +9,7 @@
 #include <new>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 
 #include "capi/status.h"
 #include "core/errors.h"
@@ -245,22 +246,41 @@ tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress_fn fn, v
   TDCM_API_END
 }
 
+namespace {
+
+// The fit of tdcm_fit and tdcm_fit_progress, on checked arguments with the
+// write lock held; `fn` is the callback of this fit (or NULL).
+void fit_locked(tdcm_model *model, const float *x, int64_t n, int64_t d, const int64_t *set_ids,
+                tdcm_progress_fn fn, void *user_data) {
+  const tdcm::Params &params = model->model.params();
+  tdcm::apply_threads(params.threads,
+                      params.algo == "tdcm" ? tdcm::Work::Training : tdcm::Work::Inference);
+  tdcm::ProgressFn progress;
+  if (fn != nullptr) {
+    progress = [fn, user_data](const tdcm_progress &p) { return fn(&p, user_data) == 0; };
+  }
+  model->model.fit(x, n, d, set_ids, progress);
+}
+
+}  // namespace
+
 tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
                      const int64_t *set_ids) {
   TDCM_API_BEGIN
   require(model, "model");
   check_matrix(x, n, d);
   WriteLock lock(model);
-  const tdcm::Params &params = model->model.params();
-  tdcm::apply_threads(params.threads,
-                      params.algo == "tdcm" ? tdcm::Work::Training : tdcm::Work::Inference);
-  tdcm::ProgressFn progress;
-  if (model->progress != nullptr) {
-    progress = [model](const tdcm_progress &p) {
-      return model->progress(&p, model->progress_user) == 0;
-    };
-  }
-  model->model.fit(x, n, d, set_ids, progress);
+  fit_locked(model, x, n, d, set_ids, model->progress, model->progress_user);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                              const int64_t *set_ids, tdcm_progress_fn fn, void *user_data) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  check_matrix(x, n, d);
+  WriteLock lock(model);
+  fit_locked(model, x, n, d, set_ids, fn, user_data);
   TDCM_API_END
 }
 
@@ -322,6 +342,37 @@ tdcm_status tdcm_load_with(tdcm_model **out, const char *path, const char *param
 
 tdcm_status tdcm_load(tdcm_model **out, const char *path) {
   return tdcm_load_with(out, path, nullptr);
+}
+
+tdcm_status tdcm_save_buffer(tdcm_model *model, void *buf, size_t capacity, size_t *needed) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  ReadLock lock(model);
+  const std::string bytes = model->model.save_bytes();
+  if (needed != nullptr) *needed = bytes.size();
+  if (capacity < bytes.size()) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "buffer of " + std::to_string(capacity) +
+                                              " bytes is too small; " +
+                                              std::to_string(bytes.size()) + " needed");
+  }
+  require(buf, "buf");
+  std::memcpy(buf, bytes.data(), bytes.size());
+  TDCM_API_END
+}
+
+tdcm_status tdcm_load_buffer_with(tdcm_model **out, const void *data, size_t size,
+                                  const char *params) {
+  TDCM_API_BEGIN
+  require(out, "out");
+  *out = nullptr;
+  if (size > 0) require(data, "data");
+  const std::string_view bytes(static_cast<const char *>(data), data != nullptr ? size : 0);
+  *out = new tdcm_model(tdcm::Model::load_bytes(bytes, params));
+  TDCM_API_END
+}
+
+tdcm_status tdcm_load_buffer(tdcm_model **out, const void *data, size_t size) {
+  return tdcm_load_buffer_with(out, data, size, nullptr);
 }
 
 #define TDCM_GETTER(name, type, expr)               \
@@ -419,18 +470,18 @@ tdcm_status tdcm_get_centroids(tdcm_model *model, int32_t which, float *out, int
   require(model, "model");
   require(out, "out");
   if (which != TDCM_CENTROIDS_SOURCE && which != TDCM_CENTROIDS_ADAPTED) {
-    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "which must be TDCM_CENTROIDS_SOURCE or "
-                                          "TDCM_CENTROIDS_ADAPTED, got " +
-                                              std::to_string(which));
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT,
+               "which must be TDCM_CENTROIDS_SOURCE or "
+               "TDCM_CENTROIDS_ADAPTED, got " +
+                   std::to_string(which));
   }
   ReadLock lock(model);
-  const at::Tensor c = model->model.centroids(which == TDCM_CENTROIDS_SOURCE
-                                                  ? tdcm::Model::Which::Source
-                                                  : tdcm::Model::Which::Adapted);
+  const at::Tensor c = model->model.centroids(
+      which == TDCM_CENTROIDS_SOURCE ? tdcm::Model::Which::Source : tdcm::Model::Which::Adapted);
   if (k != c.size(0) || dim != c.size(1)) {
     tdcm::fail(TDCM_ERR_SHAPE, "the centroids are " + std::to_string(c.size(0)) + " x " +
-                                   std::to_string(c.size(1)) + ", the buffer " +
-                                   std::to_string(k) + " x " + std::to_string(dim));
+                                   std::to_string(c.size(1)) + ", the buffer " + std::to_string(k) +
+                                   " x " + std::to_string(dim));
   }
   std::memcpy(out, c.data_ptr<float>(), sizeof(float) * static_cast<size_t>(c.numel()));
   TDCM_API_END

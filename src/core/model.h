@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/gaussian_mixture.h"
 #include "core/identity.h"
 #include "core/kmeans.h"
 #include "core/params.h"
+#include "core/serialize.h"
 #include "core/tdcm_model.h"
 
 namespace tdcm {
@@ -55,8 +57,12 @@ class Model {
   void set_centroids(const float *c, int64_t k, int64_t d);
 
   void save(const std::string &path) const;
+  // The bytes save() writes to a file.
+  std::string save_bytes() const;
   // `overrides` may set only run-time keys (device, threads, chunk_rows).
   static Model load(const std::string &path, const char *overrides);
+  // As load(), from the bytes of a model file (copied; `bytes` is not kept).
+  static Model load_bytes(std::string_view bytes, const char *overrides);
 
  private:
   struct State {
@@ -132,6 +138,11 @@ class Model {
   std::vector<ClusterReport> report_of(const State &state) const;
   void label_against(const State &state, const float *x, int64_t n, const at::Tensor &centroids,
                      int64_t block, int32_t *labels, float *probs) const;
+  // The fitted state as the model file's contents, and back (every tensor
+  // checked against the parameters; `source` names the file or buffer in
+  // messages). save/load and their _bytes forms are these and serialize.h.
+  ModelFile to_file() const;
+  static Model from_file(const ModelFile &file, const char *overrides, const std::string &source);
 
   Params params_;
   c10::Device device_;

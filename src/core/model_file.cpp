@@ -1,5 +1,7 @@
 // Model::save and Model::load: the model's state to and from the model file
-// (core/serialize.h), every tensor checked against the parameters on load.
+// (core/serialize.h), or its bytes in memory, every tensor checked against the
+// parameters on load. Files and buffers share to_file/from_file, so they hold
+// the same bytes and pass the same checks.
 #include <sstream>
 
 #include "core/errors.h"
@@ -21,7 +23,7 @@ void put_mixture(ModelFile &file, const std::string &prefix, const Mixture &m) {
 
 }  // namespace
 
-void Model::save(const std::string &path) const {
+ModelFile Model::to_file() const {
   if (!state_) fail(TDCM_ERR_NOT_FITTED, "the model is not fitted: nothing to save");
   const State &s = *state_;
   ModelFile file;
@@ -49,17 +51,29 @@ void Model::save(const std::string &path) const {
   put_mixture(file, "source.", s.source);
   put_mixture(file, "adapted.", s.adapted_mixture);
   put_mixture(file, "target.", s.target);
-  write_model_file(path, file);
+  return file;
 }
 
+void Model::save(const std::string &path) const { write_model_file(path, to_file()); }
+
+std::string Model::save_bytes() const { return encode_model_file(to_file()); }
+
 Model Model::load(const std::string &path, const char *overrides) {
-  const ModelFile file = read_model_file(path);
+  return from_file(read_model_file(path), overrides, model_file_source(path));
+}
+
+Model Model::load_bytes(std::string_view bytes, const char *overrides) {
+  const std::string source = "model buffer of " + std::to_string(bytes.size()) + " bytes";
+  return from_file(decode_model_file(bytes, source), overrides, source);
+}
+
+Model Model::from_file(const ModelFile &file, const char *overrides, const std::string &source) {
   Params params;
   try {
     // Files written before a key existed lack it: they meant the paper's value.
     params = parse_params(file.params.c_str(), paper_params());
   } catch (const Error &e) {
-    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has invalid parameters: " + e.what());
+    fail(TDCM_ERR_BAD_FILE, source + " has invalid parameters: " + e.what());
   }
   // The file's device may not exist here: models load on the CPU unless told otherwise.
   params.device = "cpu";
@@ -78,10 +92,10 @@ Model Model::load(const std::string &path, const char *overrides) {
     }
     params = overridden;
   }
-  if (file.input_dim < 1) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has no input dim");
+  if (file.input_dim < 1) fail(TDCM_ERR_BAD_FILE, source + " has no input dim");
   const ImageShape image = image_shape(params);
   if (image.defined() && image.numel() != file.input_dim) {
-    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': input_shape=" + params.input_shape +
+    fail(TDCM_ERR_BAD_FILE, source + ": input_shape=" + params.input_shape +
                                 " disagrees with its input dim " + std::to_string(file.input_dim));
   }
 
@@ -92,8 +106,9 @@ Model Model::load(const std::string &path, const char *overrides) {
     }
     return {};
   };
-  auto bad = [&](const std::string &why) { fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': " + why); };
-  auto expect_shape = [&](const at::Tensor &t, std::vector<int64_t> shape, const std::string &name) {
+  auto bad = [&](const std::string &why) { fail(TDCM_ERR_BAD_FILE, source + ": " + why); };
+  auto expect_shape = [&](const at::Tensor &t, std::vector<int64_t> shape,
+                          const std::string &name) {
     if (t.defined() && t.sizes() != at::IntArrayRef(shape)) {
       bad("tensor '" + name + "' has the wrong shape");
     }
@@ -126,7 +141,8 @@ Model Model::load(const std::string &path, const char *overrides) {
         (asymmetric(m.covs) ||
          std::get<1>(at::linalg_cholesky_ex(m.covs.to(at::kDouble))).any().item<bool>() ||
          !(m.weights > 0).all().item<bool>() || !(m.sizes >= 0).all().item<bool>())) {
-      bad("mixture '" + prefix + "' has a covariance that is not symmetric positive definite, "
+      bad("mixture '" + prefix +
+          "' has a covariance that is not symmetric positive definite, "
           "or a negative weight");
     }
     return m;
@@ -194,10 +210,9 @@ Model Model::load(const std::string &path, const char *overrides) {
   auto to_device = [&](at::Tensor &t) {
     if (t.defined()) t = t.to(model.device_);
   };
-  for (at::Tensor *t :
-       {&state.input_mean, &state.input_std, &state.centroids, &state.adapted, &state.adapted_mean,
-        &state.adapted_std, &state.source_centroids, &state.source_embed_mean,
-        &state.source_embed_std}) {
+  for (at::Tensor *t : {&state.input_mean, &state.input_std, &state.centroids, &state.adapted,
+                        &state.adapted_mean, &state.adapted_std, &state.source_centroids,
+                        &state.source_embed_mean, &state.source_embed_std}) {
     to_device(*t);
   }
   state.source = state.source.to(model.device_);

@@ -46,8 +46,8 @@ class Writer {
 
 class Reader {
  public:
-  Reader(const std::string &bytes, size_t begin, size_t end, const std::string &path)
-      : bytes_(bytes), pos_(begin), end_(end), path_(path) {}
+  Reader(std::string_view bytes, size_t begin, size_t end, const std::string &source)
+      : bytes_(bytes), pos_(begin), end_(end), source_(source) {}
   template <typename T>
   T get() {
     T v;
@@ -59,7 +59,7 @@ class Reader {
     return std::string(take(n), n);
   }
   const char *take(size_t n) {
-    if (n > end_ - pos_) fail(TDCM_ERR_BAD_FILE, "model file '" + path_ + "' is truncated");
+    if (n > end_ - pos_) fail(TDCM_ERR_BAD_FILE, source_ + " is truncated");
     const char *p = bytes_.data() + pos_;
     pos_ += n;
     return p;
@@ -67,10 +67,10 @@ class Reader {
   bool done() const { return pos_ == end_; }
 
  private:
-  const std::string &bytes_;
+  std::string_view bytes_;
   size_t pos_;
   size_t end_;
-  const std::string &path_;
+  const std::string &source_;
 };
 
 [[noreturn]] void io_error(const std::string &what, const std::string &path) {
@@ -120,7 +120,7 @@ std::string read_regular_file(const std::string &path) {
 
 }  // namespace
 
-void write_model_file(const std::string &path, const ModelFile &file) {
+std::string encode_model_file(const ModelFile &file) {
   Writer payload;
   payload.str(file.library_version);
   payload.str(file.params);
@@ -140,7 +140,11 @@ void write_model_file(const std::string &path, const ModelFile &file) {
   whole.put(static_cast<uint64_t>(payload.bytes().size()));
   whole.raw(payload.bytes().data(), payload.bytes().size());
   whole.put(fnv1a64(whole.bytes()));
-  const std::string &bytes = whole.bytes();
+  return std::move(whole.bytes());
+}
+
+void write_model_file(const std::string &path, const ModelFile &file) {
+  const std::string bytes = encode_model_file(file);
 
   // Write then rename, so that a good file is never replaced by a partial one.
   std::string tmp = path + ".tmp.XXXXXX";
@@ -174,34 +178,32 @@ void write_model_file(const std::string &path, const ModelFile &file) {
   }
 }
 
-ModelFile read_model_file(const std::string &path) {
-  const std::string bytes = read_regular_file(path);
-
+ModelFile decode_model_file(std::string_view bytes, const std::string &source) {
   constexpr size_t kHeader = sizeof kMagic + sizeof(uint32_t) + sizeof(uint64_t);
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
-    fail(TDCM_ERR_BAD_FILE, "'" + path + "' is not a tdcm model file (bad magic)");
+    fail(TDCM_ERR_BAD_FILE, source + ": not a tdcm model file (bad magic)");
   }
-  Reader header(bytes, sizeof kMagic, std::min(bytes.size(), kHeader), path);
+  Reader header(bytes, sizeof kMagic, std::min(bytes.size(), kHeader), source);
   const uint32_t version = header.get<uint32_t>();
   if (version > kModelFormatVersion) {
-    fail(TDCM_ERR_UNSUPPORTED_VERSION, "model file '" + path + "' has format version " +
-                                           std::to_string(version) + "; this library reads up to " +
+    fail(TDCM_ERR_UNSUPPORTED_VERSION, source + " has format version " + std::to_string(version) +
+                                           "; this library reads up to " +
                                            std::to_string(kModelFormatVersion));
   }
-  if (version == 0) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has format version 0");
+  if (version == 0) fail(TDCM_ERR_BAD_FILE, source + " has format version 0");
   const uint64_t payload_size = header.get<uint64_t>();
   if (payload_size > bytes.size() || bytes.size() - kHeader < sizeof(uint64_t) ||
       payload_size != bytes.size() - kHeader - sizeof(uint64_t)) {
-    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' is truncated or has trailing bytes");
+    fail(TDCM_ERR_BAD_FILE, source + " is truncated or has trailing bytes");
   }
   const size_t payload_end = kHeader + static_cast<size_t>(payload_size);
   uint64_t stored = 0;
   std::memcpy(&stored, bytes.data() + payload_end, sizeof stored);
-  if (stored != fnv1a64(std::string_view(bytes).substr(0, payload_end))) {
-    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' is corrupt (checksum mismatch)");
+  if (stored != fnv1a64(bytes.substr(0, payload_end))) {
+    fail(TDCM_ERR_BAD_FILE, source + " is corrupt (checksum mismatch)");
   }
 
-  Reader r(bytes, kHeader, payload_end, path);
+  Reader r(bytes, kHeader, payload_end, source);
   ModelFile file;
   file.library_version = r.str();
   file.params = r.str();
@@ -210,16 +212,16 @@ ModelFile read_model_file(const std::string &path) {
   for (uint32_t i = 0; i < count; ++i) {
     std::string name = r.str();
     if (r.get<uint8_t>() != kFloat32) {
-      fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': tensor '" + name + "' is not float32");
+      fail(TDCM_ERR_BAD_FILE, source + ": tensor '" + name + "' is not float32");
     }
     const uint32_t rank = r.get<uint32_t>();
-    if (rank > kMaxRank) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': bad tensor rank");
+    if (rank > kMaxRank) fail(TDCM_ERR_BAD_FILE, source + ": bad tensor rank");
     std::vector<int64_t> dims;
     uint64_t numel = 1;
     for (uint32_t d = 0; d < rank; ++d) {
       const int64_t s = r.get<int64_t>();
       if (s < 0 || (s > 0 && numel > (uint64_t{1} << 40) / static_cast<uint64_t>(s))) {
-        fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': bad tensor size");
+        fail(TDCM_ERR_BAD_FILE, source + ": bad tensor size");
       }
       numel *= static_cast<uint64_t>(s);
       dims.push_back(s);
@@ -232,8 +234,14 @@ ModelFile read_model_file(const std::string &path) {
       std::memcpy(t.data_ptr<float>(), data, static_cast<size_t>(numel) * sizeof(float));
     file.tensors.emplace_back(std::move(name), std::move(t));
   }
-  if (!r.done()) fail(TDCM_ERR_BAD_FILE, "model file '" + path + "' has unread bytes");
+  if (!r.done()) fail(TDCM_ERR_BAD_FILE, source + " has unread bytes");
   return file;
+}
+
+std::string model_file_source(const std::string &path) { return "model file '" + path + "'"; }
+
+ModelFile read_model_file(const std::string &path) {
+  return decode_model_file(read_regular_file(path), model_file_source(path));
 }
 
 }  // namespace tdcm

@@ -1,4 +1,5 @@
-// The model file: self-describing, versioned, checksummed.
+// The model file, and the same bytes in memory: self-describing, versioned,
+// checksummed.
 //
 // Layout (little-endian):
 //   magic "TDCMMODL" (8 bytes) | u32 format version | u64 payload bytes |
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,13 +30,27 @@ struct ModelFile {
   std::vector<std::pair<std::string, at::Tensor>> tensors;  // float32
 };
 
-// Writes to a temporary file in the same directory, then renames it over
-// `path`. Throws Error(TDCM_ERR_IO) naming the path.
+// The model file's bytes, exactly as write_model_file writes them: a memory
+// buffer and a file share this one format, so they share its checks too.
+std::string encode_model_file(const ModelFile &file);
+
+// Parses the bytes of a model file. `source` names them in messages (e.g.
+// model_file_source(path), or "model buffer"). Throws Error(TDCM_ERR_BAD_FILE)
+// when truncated, corrupt or not a model file, and
+// Error(TDCM_ERR_UNSUPPORTED_VERSION) for a newer format; every declared size
+// is checked against the bytes present before anything is allocated. Tensors
+// come back on the CPU, copied out of `bytes`.
+ModelFile decode_model_file(std::string_view bytes, const std::string &source);
+
+// How messages name the file at `path`: "model file '<path>'".
+std::string model_file_source(const std::string &path);
+
+// encode_model_file, written to a temporary file in the same directory, then
+// renamed over `path`. Throws Error(TDCM_ERR_IO) naming the path.
 void write_model_file(const std::string &path, const ModelFile &file);
 
-// Throws Error(TDCM_ERR_IO) when unreadable, Error(TDCM_ERR_BAD_FILE) when
-// truncated, corrupt or not a model file, Error(TDCM_ERR_UNSUPPORTED_VERSION)
-// for a newer format. Tensors come back on the CPU.
+// decode_model_file of the regular file at `path` (only as many bytes as it
+// holds); Error(TDCM_ERR_IO) when it cannot be read.
 ModelFile read_model_file(const std::string &path);
 
 }  // namespace tdcm

@@ -75,7 +75,7 @@ case $what in
     ;;
   go-test)
     go_env "$src/tests/bindings/go"
-    (cd "$src/tests/bindings/go" && "$GO" vet ./... libtdcm.invalid/tdcm &&
+    (cd "$src/tests/bindings/go" && "$GO" vet ./... libtdcm/tdcm &&
       LD_LIBRARY_PATH=$lib "$GO" test -count=1 -v ./...)
     ;;
   *)

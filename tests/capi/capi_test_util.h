@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -201,6 +203,21 @@ inline std::string get_params(tdcm_model *m) {
   std::string buf(needed, '\0');
   EXPECT_EQ(tdcm_get_params(m, buf.data(), buf.size(), nullptr), TDCM_OK);
   return std::string(buf.c_str());
+}
+
+inline std::string read_bytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A new file each time: truncating one in place costs milliseconds on a disk
+// mounted with discard, thousands of times over.
+inline void write_bytes(const std::string &path, const std::string &bytes) {
+  std::filesystem::remove(path);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  EXPECT_TRUE(out.good()) << path;
 }
 
 inline bool contains(const std::string &text, const std::string &word) {

@@ -105,12 +105,15 @@ TEST(CapiConcurrency, CallsDuringAFitAreBusy) {
     EXPECT_TRUE(contains(tdcm_last_error(), "another call")) << tdcm_last_error();
   };
   busy(tdcm_fit(m.get(), data.source.data(), data.n, data.d, nullptr), "fit");
+  busy(tdcm_fit_progress(m.get(), data.source.data(), data.n, data.d, nullptr, nullptr, nullptr),
+       "fit_progress");
   busy(tdcm_assign(m.get(), data.target.data(), data.n, data.d, labels.data(), nullptr), "assign");
   busy(tdcm_adapt(m.get(), data.target.data(), data.n, data.d), "adapt");
   busy(tdcm_predict(m.get(), data.target.data(), data.n, data.d, labels.data(), nullptr),
        "predict");
   TempDir dir;
   busy(tdcm_save(m.get(), dir.file("m.tdcm").c_str()), "save");
+  busy(tdcm_save_buffer(m.get(), nullptr, 0, &needed), "save_buffer");
   busy(tdcm_get_k(m.get(), &k), "get_k");
   busy(tdcm_is_fitted(m.get(), &flag), "is_fitted");
   busy(tdcm_get_params(m.get(), nullptr, 0, &needed), "get_params");

@@ -142,6 +142,39 @@ TEST(CapiFit, KMeansReportsEveryRestart) {
   }
 }
 
+TEST(CapiFit, FitProgressUsesItsCallbackForThatCallOnly) {
+  const P1 data = make_p1(0);
+  ModelPtr m = create("algo=kmeans k=3 n_init=4 seed=0 device=cpu threads=1");
+  ASSERT_TRUE(m);
+  Recorder installed, per_call;
+  ASSERT_EQ(tdcm_set_progress_callback(m.get(), &Recorder::callback, &installed), TDCM_OK);
+  ASSERT_EQ(tdcm_fit_progress(m.get(), data.source.data(), data.n, data.d, nullptr,
+                              &Recorder::callback, &per_call),
+            TDCM_OK)
+      << tdcm_last_error();
+  EXPECT_EQ(per_call.calls.size(), 4u);
+  EXPECT_TRUE(installed.calls.empty()) << "the model's own callback was called";
+  // NULL reports nothing; the model's callback is still installed for tdcm_fit.
+  ASSERT_EQ(
+      tdcm_fit_progress(m.get(), data.source.data(), data.n, data.d, nullptr, nullptr, nullptr),
+      TDCM_OK);
+  EXPECT_TRUE(installed.calls.empty());
+  ASSERT_EQ(tdcm_fit(m.get(), data.source.data(), data.n, data.d, nullptr), TDCM_OK);
+  EXPECT_EQ(installed.calls.size(), 4u);
+  // It cancels as the model's does, leaving the model as it was.
+  const std::string before = saved_bytes(m.get());
+  Recorder cancelling;
+  cancelling.cancel_at = 2;
+  EXPECT_EQ(tdcm_fit_progress(m.get(), data.target.data(), data.n, data.d, nullptr,
+                              &Recorder::callback, &cancelling),
+            TDCM_ERR_CANCELLED);
+  EXPECT_EQ(cancelling.calls.size(), 2u);
+  EXPECT_EQ(saved_bytes(m.get()), before);
+  EXPECT_EQ(
+      tdcm_fit_progress(nullptr, data.source.data(), data.n, data.d, nullptr, nullptr, nullptr),
+      TDCM_ERR_NULL_ARGUMENT);
+}
+
 TEST(CapiFit, CancelLeavesTheModelUnfittedOrAsItWas) {
   const P1 data = make_p1(0);
   ModelPtr m = create(kParams);

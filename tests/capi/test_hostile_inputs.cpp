@@ -24,21 +24,6 @@ namespace {
 
 using namespace tdcm_capi_test;
 
-std::string read_bytes(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// A new file each time: truncating one in place costs milliseconds on a disk
-// mounted with discard, thousands of times over.
-void write_bytes(const std::string &path, const std::string &bytes) {
-  std::filesystem::remove(path);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
 // The bytes of a model fitted (and adapted, when asked) on P1 data.
 std::string model_bytes(const TempDir &dir, const char *params, bool adapt) {
   const P1 data = make_p1(3, 20);

@@ -1,5 +1,5 @@
-// One model under load from many threads: readers call assign, predict, save
-// and the getters while writers try fit, adapt and set_progress_callback.
+// One model under load from many threads: readers call assign, predict, save,
+// save_buffer and the getters while writers try fit, adapt and set_progress_callback.
 // Every reader's result equals the one-thread result bit for bit, every
 // refusal is TDCM_ERR_BUSY, and the writers that get the model leave it as it
 // was: their fit is cancelled by its progress callback after one epoch (the
@@ -108,6 +108,10 @@ void read_once(int op, tdcm_model *m, const P1 &data, const Reference &ref,
     case 3: {
       // Every saver also replaces one shared file: each rename is atomic.
       count(tdcm_save(m, shared_path.c_str()), true);
+      // And serialises into memory: the reference file's bytes, whatever runs beside it.
+      std::string bytes(ref.file.size(), '\0');
+      const tdcm_status s = tdcm_save_buffer(m, bytes.data(), bytes.size(), nullptr);
+      count(s, s != TDCM_OK || bytes == ref.file);
       break;
     }
     default: {

@@ -1,5 +1,5 @@
-module libtdcm.invalid/tdcm/bench
+module libtdcm/tdcm/bench
 
 go 1.19
 
-require libtdcm.invalid/tdcm v0.1.0
+require libtdcm/tdcm v0.1.0

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"libtdcm.invalid/tdcm"
+	"libtdcm/tdcm"
 )
 
 func main() {

@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 
 namespace Tdcm
 {
@@ -13,6 +15,8 @@ namespace Tdcm
     /// and in.
     /// </summary>
     /// <remarks>
+    /// <see cref="Save()"/> and <see cref="Load(byte[], string)"/> carry a model as bytes (the
+    /// model file's); <see cref="FitProgress"/> reports each epoch of a fit and can cancel it.
     /// Data are row-major float32 matrices of <c>d</c> columns in a <c>float[]</c> of
     /// rows x d values. Arrays are pinned for the length of a call and passed by address,
     /// never copied. Every failure of the library throws <see cref="TdcmException"/> with its
@@ -42,7 +46,7 @@ namespace Tdcm
             return new Model(h);
         }
 
-        /// <summary>A model read from a file written by <see cref="Save"/>, on the CPU, or
+        /// <summary>A model read from a file written by <see cref="Save(string)"/>, on the CPU, or
         /// with run-time parameters ("device", "threads", "chunk_rows") overridden.</summary>
         public static Model Load(string path, string parameters = null)
         {
@@ -58,8 +62,39 @@ namespace Tdcm
             return new Model(h);
         }
 
+        /// <summary>A model read from the bytes <see cref="Save()"/> returned (or a model
+        /// file's bytes), on the CPU, or with run-time parameters ("device", "threads",
+        /// "chunk_rows") overridden; the same checks as a file. The bytes are copied.</summary>
+        /// <exception cref="TdcmException">BadFile for truncated, corrupt or foreign bytes,
+        /// UnsupportedVersion.</exception>
+        public static Model Load(byte[] bytes, string parameters = null)
+        {
+            if (bytes == null)
+            {
+                throw new TdcmException(Status.NullArgument, "bytes is null");
+            }
+            ModelHandle h;
+            if (parameters == null)
+            {
+                TdcmNative.tdcm_load_buffer(out h, bytes, (ulong)bytes.Length);
+            }
+            else
+            {
+                TdcmNative.tdcm_load_buffer_with(out h, bytes, (ulong)bytes.Length, parameters);
+            }
+            return new Model(h);
+        }
+
+        /// <summary>Raised by <see cref="Fit"/> on the fitting thread after each epoch (for
+        /// k-means, after each restart); set <see cref="ProgressEventArgs.Cancel"/> to cancel
+        /// the fit. An exception a handler throws cancels the fit too, and Fit throws it. A
+        /// handler must not call this model (the call fails with Busy).</summary>
+        public event EventHandler<ProgressEventArgs> FitProgress;
+
         /// <summary>Trains on one source data set, or on a collection of them: rows with
         /// equal <paramref name="setIds"/> form one data set. Replaces any earlier fit.</summary>
+        /// <exception cref="TdcmException">Cancelled when a <see cref="FitProgress"/> handler
+        /// cancelled it.</exception>
         public void Fit(float[] x, int d, long[] setIds = null)
         {
             long n = Rows(x, d);
@@ -67,7 +102,43 @@ namespace Tdcm
             {
                 throw Invalid("setIds has " + setIds.Length + " entries for " + n + " rows");
             }
-            TdcmNative.tdcm_fit(Handle(), x, n, d, setIds);
+            EventHandler<ProgressEventArgs> handler = FitProgress;
+            if (handler == null)
+            {
+                TdcmNative.tdcm_fit(Handle(), x, n, d, setIds);
+                return;
+            }
+            // No exception may unwind through the library's frames: the callback keeps a
+            // handler's exception, cancels, and it is thrown again once the library returned.
+            Exception thrown = null;
+            ProgressNative callback = (progress, userData) =>
+            {
+                try
+                {
+                    var args = new ProgressEventArgs(
+                        (Progress)Marshal.PtrToStructure(progress, typeof(Progress)));
+                    handler(this, args);
+                    return args.Cancel ? 1 : 0;
+                }
+                catch (Exception e)
+                {
+                    thrown = e;
+                    return 1;
+                }
+            };
+            try
+            {
+                TdcmNative.tdcm_fit_progress(Handle(), x, n, d, setIds, callback, IntPtr.Zero);
+            }
+            catch (TdcmException) when (thrown != null)
+            {
+                ExceptionDispatchInfo.Capture(thrown).Throw();
+                throw;
+            }
+            finally
+            {
+                GC.KeepAlive(callback);
+            }
         }
 
         /// <summary>Clusters a target data set in one forward pass (the centroids adapt to
@@ -240,6 +311,35 @@ namespace Tdcm
         public void Save(string path)
         {
             TdcmNative.tdcm_save(Handle(), path);
+        }
+
+        /// <summary>The model's bytes: exactly what <see cref="Save(string)"/> writes to a file
+        /// (same format and checksum), for <see cref="Load(byte[], string)"/> in this or
+        /// another process.</summary>
+        /// <exception cref="TdcmException">NotFitted.</exception>
+        public byte[] Save()
+        {
+            ModelHandle h = Handle();
+            ulong needed;
+            int status = TdcmNative.tdcm_save_buffer(h, null, 0, out needed);
+            byte[] bytes = new byte[0];
+            // A fit on another thread between the size query and the copy may change the
+            // size: query again, a few times at most.
+            for (int tries = 0; status == (int)Status.InvalidArgument &&
+                                needed > (ulong)bytes.Length && tries < 8; ++tries)
+            {
+                bytes = new byte[checked((int)needed)];
+                status = TdcmNative.tdcm_save_buffer(h, bytes, (ulong)bytes.Length, out needed);
+            }
+            if (status != 0)
+            {
+                throw TdcmException.FromLastError(status);
+            }
+            if ((ulong)bytes.Length != needed)
+            {
+                Array.Resize(ref bytes, checked((int)needed)); // it shrank between query and copy
+            }
+            return bytes;
         }
 
         /// <summary>Number of clusters k.</summary>

@@ -11,7 +11,7 @@ using System.Reflection;
 using System.Threading;
 using Tdcm;
 
-public static class BindingTests
+public static partial class BindingTests
 {
     private const string KMeans = "k=5 algo=kmeans seed=1";
     private static readonly DriftPair P1 = Library.SynthDrift(5, 2, 500, 0, 4.0, 0.5);

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"libtdcm.invalid/tdcm"
+	"libtdcm/tdcm"
 )
 
 const kmeans = "k=5 algo=kmeans seed=1"

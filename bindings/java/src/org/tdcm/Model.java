@@ -26,6 +26,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * collector off for the length of the call (see {@link #assign(float[], int, int[],
  * float[])}); fit and adapt read a {@code float[]} through a copy.
  *
+ * <p>{@link #save()} and {@link #load(byte[])} carry a model as bytes (the model file's, e.g.
+ * to executors that each load it); {@link #setProgressListener} reports each epoch of a fit
+ * and can cancel it.
+ *
  * <p>Every failure of the library throws {@link TdcmException} with its status and message.
  * Reading calls (assign, predict, save, getters) may run from many threads at once; a call
  * that modifies the model (fit, adapt) while another runs on it fails with {@link
@@ -55,6 +59,7 @@ public final class Model implements AutoCloseable {
   private final Handle handle;
   private final Cleaner.Cleanable cleanable;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile ProgressListener progressListener;
 
   private Model(long pointer) {
     this.handle = new Handle(pointer);
@@ -98,7 +103,42 @@ public final class Model implements AutoCloseable {
     return new Model(out[0]);
   }
 
+  /**
+   * A model read from the bytes {@link #save()} returned (or a model file's bytes), on the CPU;
+   * the same checks as a file. The bytes are copied: the array may be reused afterwards.
+   *
+   * @throws TdcmException BAD_FILE for truncated, corrupt or foreign bytes,
+   *     UNSUPPORTED_VERSION
+   */
+  public static Model load(byte[] bytes) {
+    return load(bytes, null);
+  }
+
+  /**
+   * As {@link #load(byte[])}, then override run-time parameters (only "device", "threads" and
+   * "chunk_rows"); {@code params} may be null.
+   */
+  public static Model load(byte[] bytes, String params) {
+    if (bytes == null) throw new TdcmException(Status.NULL_ARGUMENT, "bytes is null");
+    long[] out = new long[1];
+    if (params == null) {
+      TdcmNative.tdcm_load_buffer(out, bytes, bytes.length);
+    } else {
+      TdcmNative.tdcm_load_buffer_with(out, bytes, bytes.length, params);
+    }
+    return new Model(out[0]);
+  }
+
   // ---- Training -----------------------------------------------------------------------
+
+  /**
+   * Sets (or with null, removes) the listener that {@link #fit} calls after each epoch (for
+   * k-means, after each restart), on the fitting thread; it can cancel the fit. The listener is
+   * read when a fit starts.
+   */
+  public void setProgressListener(ProgressListener listener) {
+    progressListener = listener;
+  }
 
   /** Trains on one source data set (rows x d). Replaces any earlier fit. */
   public void fit(float[] x, int d) {
@@ -117,7 +157,8 @@ public final class Model implements AutoCloseable {
   public void fit(float[] x, int d, long[] setIds) {
     Rows rows = Rows.of(x, d);
     checkSetIds(setIds == null ? -1 : setIds.length, rows.n);
-    call(h -> TdcmNative.tdcm_fit(h, x, rows.n, d, setIds));
+    ProgressListener listener = progressListener;
+    call(h -> TdcmNative.tdcm_jni_fit(h, x, rows.n, d, setIds, listener));
   }
 
   /** Trains on a direct buffer of rows x d floats, read in place. */
@@ -130,7 +171,8 @@ public final class Model implements AutoCloseable {
     Rows rows = Rows.of(x, d);
     LongBuffer ids = directInput(setIds, "setIds");
     checkSetIds(ids == null ? -1 : ids.remaining(), rows.n);
-    call(h -> TdcmNative.tdcm_fit_direct(h, rows.buffer, rows.n, d, ids));
+    ProgressListener listener = progressListener;
+    call(h -> TdcmNative.tdcm_jni_fit_direct(h, rows.buffer, rows.n, d, ids, listener));
   }
 
   // ---- Clustering a target set --------------------------------------------------------
@@ -356,6 +398,18 @@ public final class Model implements AutoCloseable {
   /** Writes the model to {@code path} (atomically: a temporary file, then a rename). */
   public void save(String path) {
     call(h -> TdcmNative.tdcm_save(h, path));
+  }
+
+  /**
+   * The model's bytes: exactly what {@link #save(String)} writes to a file (same format and
+   * checksum), for {@link #load(byte[])} in this or another process.
+   *
+   * @throws TdcmException NOT_FITTED
+   */
+  public byte[] save() {
+    byte[][] result = new byte[1][];
+    call(h -> result[0] = TdcmNative.tdcm_jni_save_bytes(h));
+    return result[0];
   }
 
   /** Number of clusters k. */
