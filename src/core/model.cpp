@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/gaussian_adapt.h"
+#include "core/nearest.h"
 #include "core/runtime.h"
 #include "tdcm/tdcm.h"
 
@@ -235,8 +236,8 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     if (trains && embedding_width(params_, d) < params_.k) {
       fail(TDCM_ERR_INVALID_ARGUMENT,
            "encoder=" + encoder_for(params_, d) + ": the embedding has " +
-               std::to_string(embedding_width(params_, d)) + " columns, fewer than k=" +
-               std::to_string(params_.k) +
+               std::to_string(embedding_width(params_, d)) +
+               " columns, fewer than k=" + std::to_string(params_.k) +
                " (training and metric=shared start from the first k rows of I_b; use "
                "encoder=linear with embed_dim >= k)");
     }
@@ -252,8 +253,7 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
       next.source_embed_mean = e.mean;
       next.source_embed_std = e.std;
       const RowSource z = tensor_rows(e.z, params_.chunk_rows);
-      next.source =
-          gmm_fit(z, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
+      next.source = gmm_fit(z, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
       next.source_counts = posterior_counts(z, next.source);
     } else if (sets.size() == 1 && (params_.init == "source" || params_.init == "auto")) {
       at::NoGradGuard no_grad;
@@ -270,6 +270,17 @@ void Model::label_against(const State &state, const float *x, int64_t n,
   if (params_.algo == "kmeans") {
     const RowSource rows = rows_of(state, x, n);
     const int64_t k = centroids.size(0);
+    if (probs == nullptr && nearest_kernel_applies(centroids, centroids)) {
+      // Labels only: the fused kernel, with no n x k distances.
+      const NearestCentroids nearest(centroids);
+      NearestOutputs out;
+      for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+        const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s)).contiguous();
+        out.labels = labels + s;
+        nearest.run(x.data_ptr<float>(), x.size(0), out);
+      }
+      return;
+    }
     for (int64_t s = 0; s < n; s += rows.chunk_rows) {
       const int64_t len = std::min(rows.chunk_rows, n - s);
       const at::Tensor dist = squared_distances(rows.chunk(s, len), centroids);
