@@ -226,9 +226,13 @@ EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptio
 
 void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs,
                        const at::Tensor &relabel) {
-  const PrecisionFactors f = precision_factors(m);
   const at::Tensor r = relabel.defined() ? relabel.to(m.means.device(), at::kDouble) : relabel;
-  const int64_t k = m.k();
+  mixture_posterior(rows, precision_factors(m), labels, probs, r);
+}
+
+void mixture_posterior(const RowSource &rows, const PrecisionFactors &f, int32_t *labels,
+                       float *probs, const at::Tensor &r) {
+  const int64_t k = f.log_norm.size(0);
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor lp = weighted_log_prob(chunk_of(rows, s), f);
     copy_to_buffer(lp.argmax(1).to(at::kInt), labels + s);

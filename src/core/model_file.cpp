@@ -92,8 +92,11 @@ Model Model::load(const std::string &path, const char *overrides) {
     }
     return {};
   };
-  auto bad = [&](const std::string &why) { fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': " + why); };
-  auto expect_shape = [&](const at::Tensor &t, std::vector<int64_t> shape, const std::string &name) {
+  auto bad = [&](const std::string &why) {
+    fail(TDCM_ERR_BAD_FILE, "model file '" + path + "': " + why);
+  };
+  auto expect_shape = [&](const at::Tensor &t, std::vector<int64_t> shape,
+                          const std::string &name) {
     if (t.defined() && t.sizes() != at::IntArrayRef(shape)) {
       bad("tensor '" + name + "' has the wrong shape");
     }
@@ -126,7 +129,8 @@ Model Model::load(const std::string &path, const char *overrides) {
         (asymmetric(m.covs) ||
          std::get<1>(at::linalg_cholesky_ex(m.covs.to(at::kDouble))).any().item<bool>() ||
          !(m.weights > 0).all().item<bool>() || !(m.sizes >= 0).all().item<bool>())) {
-      bad("mixture '" + prefix + "' has a covariance that is not symmetric positive definite, "
+      bad("mixture '" + prefix +
+          "' has a covariance that is not symmetric positive definite, "
           "or a negative weight");
     }
     return m;
@@ -194,16 +198,22 @@ Model Model::load(const std::string &path, const char *overrides) {
   auto to_device = [&](at::Tensor &t) {
     if (t.defined()) t = t.to(model.device_);
   };
-  for (at::Tensor *t :
-       {&state.input_mean, &state.input_std, &state.centroids, &state.adapted, &state.adapted_mean,
-        &state.adapted_std, &state.source_centroids, &state.source_embed_mean,
-        &state.source_embed_std}) {
+  for (at::Tensor *t : {&state.input_mean, &state.input_std, &state.centroids, &state.adapted,
+                        &state.adapted_mean, &state.adapted_std, &state.source_centroids,
+                        &state.source_embed_mean, &state.source_embed_std}) {
     to_device(*t);
   }
   state.source = state.source.to(model.device_);
   state.adapted_mixture = state.adapted_mixture.to(model.device_);
   state.target = state.target.to(model.device_);
   if (params.algo == "tdcm") state.net = state.net.to(model.device_);
+  try {
+    model.prepare_predict(state);
+  } catch (const Error &) {
+    // A mixture that the Gaussian blocks cannot factor: predict reports it.
+    state.adapted_factors = PrecisionFactors{};
+    state.adapted_relabel = at::Tensor();
+  }
   model.state_ = std::move(state);
   return model;
 }
