@@ -1,5 +1,6 @@
 #include "core/gaussian_mixture.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/errors.h"
@@ -120,12 +121,26 @@ PrecisionFactors precision_factors(const Mixture &m) {
 }
 
 at::Tensor weighted_log_prob(const at::Tensor &x, const PrecisionFactors &f) {
+  const int64_t n = x.size(0);
   const int64_t k = f.prec_chol.size(0);
   const int64_t d = f.prec_chol.size(1);
   // One product for all components: x (n x d) by [P_1 ... P_k] (d x kd).
-  const at::Tensor y = x.mm(f.prec_chol.permute({1, 0, 2}).reshape({d, k * d})).view({-1, k, d}) -
-                       f.mean_proj.unsqueeze(0);
-  return f.log_norm.unsqueeze(0) - 0.5 * y.pow(2).sum(2);
+  const at::Tensor all = f.prec_chol.permute({1, 0, 2}).reshape({d, k * d});
+  auto block = [&](const at::Tensor &rows) {
+    const at::Tensor y = rows.mm(all).view({-1, k, d}) - f.mean_proj.unsqueeze(0);
+    return f.log_norm.unsqueeze(0) - 0.5 * y.pow(2).sum(2);
+  };
+  // The n x k x d projections of a block of rows at most kProjectionBytes: the
+  // same operations on fewer rows give the same values, in O(rows x k) memory.
+  constexpr int64_t kProjectionBytes = int64_t{32} << 20;
+  const int64_t rows = std::max<int64_t>(1, kProjectionBytes / (8 * k * d));
+  if (n <= rows) return block(x);
+  at::Tensor out = at::empty({n, k}, f.log_norm.options());
+  for (int64_t s = 0; s < n; s += rows) {
+    const int64_t len = std::min(rows, n - s);
+    out.narrow(0, s, len).copy_(block(x.narrow(0, s, len)));
+  }
+  return out;
 }
 
 double prior_log_density(const Mixture &m, const ShapePrior &prior) {
