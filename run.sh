@@ -7,6 +7,7 @@
 #   ./run.sh build                 install what is missing and build only
 #   ./run.sh hardening             sanitizer builds, fuzzing and stress (SECURITY.md)
 #   ./run.sh fuzz [SECONDS [NAME...]]  each fuzz target for SECONDS (default 600)
+#   ./run.sh peers [peers.py options]  bench/peers: libtdcm against scikit-learn and FAISS
 # Installs missing Debian packages (apt-get; as root or through sudo), then
 # configures and builds into ./build (override with BUILD_DIR); the CUDA build goes
 # into ./build-cuda (CUDA_BUILD_DIR), with the CUDA toolkit at CUDA_HOME.
@@ -187,6 +188,18 @@ fuzz() {
   [ ! -f "$summary" ] || cat "$summary"
 }
 
+# ------------------------------------------------------------------- peers
+# bench/peers (README, "Speed"): libtdcm against scikit-learn and FAISS on the same
+# rows in one run. Their Debian packages are installed here only, not for the tests;
+# Debian's python3 is the one they install into.
+PEERS_PACKAGES=(python3-sklearn python3-faiss python3-threadpoolctl)
+
+peers() {
+  install_packages "${PEERS_PACKAGES[@]}"
+  build
+  /usr/bin/python3 bench/peers/peers.py --peers "$BUILD_DIR/bench/peers" --tdcm "$BUILD_DIR/tdcm" "$@"
+}
+
 case "${1:-}" in
   demo)
     shift
@@ -216,8 +229,12 @@ case "${1:-}" in
   build)
     build
     ;;
+  peers)
+    shift
+    peers "$@"
+    ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,13p' "$0"
     exit 2
     ;;
 esac

@@ -37,9 +37,9 @@ constexpr int64_t kLenetFc2 = 84;
 // The embedding width b: the input width for encoder=identity, else embed_dim.
 int64_t embedding_width(const Params &params, int64_t input_dim);
 
-// A fresh encoder of params.encoder (no layers for identity) for rows of width `input_dim` (images of
-// image_shape(params) for lenet), ending at params.embed_dim, initialised as
-// PyTorch's nn.Linear / nn.Conv2d defaults with draws from `gen`.
+// A fresh encoder of params.encoder (no layers for identity) for rows of width `input_dim` (images
+// of image_shape(params) for lenet), ending at params.embed_dim, initialised as PyTorch's nn.Linear
+// / nn.Conv2d defaults with draws from `gen`.
 Layers init_encoder(const Params &params, int64_t input_dim, at::Generator &gen);
 
 // The shapes of that encoder's tensors, weight then bias of each layer (the

@@ -30,8 +30,7 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
   // them needs far fewer rows than the final iterations, which see every row.
   // Enough rows for k full covariances: at least max(50, 4 b) per cluster.
   const int64_t search_rows =
-      o.restart_rows > 0 ? std::max(o.restart_rows, o.k * std::max<int64_t>(50, 4 * z.size(1)))
-                         : n;
+      o.restart_rows > 0 ? std::max(o.restart_rows, o.k * std::max<int64_t>(50, 4 * z.size(1))) : n;
   const bool subset = n > search_rows;
   const at::Tensor zs =
       subset ? z.index_select(
@@ -96,7 +95,8 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
   Mixture m;
   double best = -INFINITY;
   for (int64_t f = 0; f < finalists; ++f) {
-    EmResult r = em(all, candidates[static_cast<size_t>(f)].second, o.em, shaped ? &prior : nullptr);
+    EmResult r =
+        em(all, candidates[static_cast<size_t>(f)].second, o.em, shaped ? &prior : nullptr);
     const double score = objective(r.mixture, r.log_likelihood, n, 1.0);
     if (f == 0 || score > best) {
       best = score;

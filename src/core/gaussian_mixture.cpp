@@ -1,5 +1,6 @@
 #include "core/gaussian_mixture.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/errors.h"
@@ -30,6 +31,26 @@ struct Moments {
       scatter[j].add_((x * resp.narrow(1, j, 1)).t().mm(x));
     }
   }
+
+  // Hard labels in [0, k): each row counts once, in its own cluster's
+  // products only (k times fewer operations than one-hot responsibilities).
+  void add_hard(const at::Tensor &x, const at::Tensor &labels) {
+    const int64_t k = mass.size(0);
+    // A stable sort: each cluster's rows are added in their order in the set.
+    const at::Tensor order = std::get<1>(labels.sort(/*stable=*/true, 0, false));
+    const at::Tensor sorted = x.index_select(0, order);
+    const at::Tensor counts = at::bincount(labels, {}, k).to(at::kCPU).to(at::kLong).contiguous();
+    const int64_t *count = counts.data_ptr<int64_t>();
+    int64_t start = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      if (count[j] == 0) continue;
+      const at::Tensor rows = sorted.narrow(0, start, count[j]);
+      start += count[j];
+      mass[j].add_(static_cast<double>(count[j]));
+      sum[j].add_(rows.sum(0));
+      scatter[j].add_(rows.t().mm(rows));
+    }
+  }
 };
 
 // The M step: means, covariances (MAP under `prior` when given) and weights.
@@ -41,8 +62,8 @@ Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const Sha
   Mixture m;
   m.means = at::where(alive.unsqueeze(1), mo.sum / mass.unsqueeze(1), previous.means);
   // Scatter about the new means: sum r x x^T - N mu mu^T.
-  at::Tensor scatter = mo.scatter - mass.view({-1, 1, 1}) * m.means.unsqueeze(2) *
-                                        m.means.unsqueeze(1);
+  at::Tensor scatter =
+      mo.scatter - mass.view({-1, 1, 1}) * m.means.unsqueeze(2) * m.means.unsqueeze(1);
   at::Tensor denom = mass;
   if (prior != nullptr) {
     scatter = scatter + prior->strength.view({-1, 1, 1}) * prior->covs;
@@ -83,8 +104,7 @@ PrecisionFactors precision_factors(const Mixture &m) {
   const at::Tensor eye = at::eye(d, m.covs.options());
   for (double lift : {1e-6, 1e-3, 1e-1, 1.0}) {
     if (info.max().item<int64_t>() == 0) break;
-    std::tie(chol, info) =
-        at::linalg_cholesky_ex(m.covs + lift * scale.view({-1, 1, 1}) * eye);
+    std::tie(chol, info) = at::linalg_cholesky_ex(m.covs + lift * scale.view({-1, 1, 1}) * eye);
   }
   if (info.max().item<int64_t>() != 0 || !at::isfinite(chol).all().item<bool>()) {
     fail(TDCM_ERR_INVALID_ARGUMENT,
@@ -101,12 +121,26 @@ PrecisionFactors precision_factors(const Mixture &m) {
 }
 
 at::Tensor weighted_log_prob(const at::Tensor &x, const PrecisionFactors &f) {
+  const int64_t n = x.size(0);
   const int64_t k = f.prec_chol.size(0);
   const int64_t d = f.prec_chol.size(1);
   // One product for all components: x (n x d) by [P_1 ... P_k] (d x kd).
-  const at::Tensor y = x.mm(f.prec_chol.permute({1, 0, 2}).reshape({d, k * d})).view({-1, k, d}) -
-                       f.mean_proj.unsqueeze(0);
-  return f.log_norm.unsqueeze(0) - 0.5 * y.pow(2).sum(2);
+  const at::Tensor all = f.prec_chol.permute({1, 0, 2}).reshape({d, k * d});
+  auto block = [&](const at::Tensor &rows) {
+    const at::Tensor y = rows.mm(all).view({-1, k, d}) - f.mean_proj.unsqueeze(0);
+    return f.log_norm.unsqueeze(0) - 0.5 * y.pow(2).sum(2);
+  };
+  // The n x k x d projections of a block of rows at most kProjectionBytes: the
+  // same operations on fewer rows give the same values, in O(rows x k) memory.
+  constexpr int64_t kProjectionBytes = int64_t{32} << 20;
+  const int64_t rows = std::max<int64_t>(1, kProjectionBytes / (8 * k * d));
+  if (n <= rows) return block(x);
+  at::Tensor out = at::empty({n, k}, f.log_norm.options());
+  for (int64_t s = 0; s < n; s += rows) {
+    const int64_t len = std::min(rows, n - s);
+    out.narrow(0, s, len).copy_(block(x.narrow(0, s, len)));
+  }
+  return out;
 }
 
 double prior_log_density(const Mixture &m, const ShapePrior &prior) {
@@ -126,14 +160,16 @@ Mixture mixture_from_means(const RowSource &rows, const at::Tensor &means, doubl
   Moments mo(k, d, mu.options());
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor x = chunk_of(rows, s);
+    // One-hot responsibilities, not add_hard: this mixture starts EM (gmm_fit
+    // and TDCM's adaptation), whose results must not move with the rounding.
     const at::Tensor nearest = squared_distances(x, mu).argmin(1);
     mo.add(x, at::one_hot(nearest, k).to(at::kDouble));
   }
   // An empty cluster keeps its mean and gets the set's mean variance as a sphere.
   Mixture previous;
   previous.means = mu;
-  previous.covs = at::eye(d, mu.options()).expand({k, d, d}) *
-                  std::max(mean_feature_variance(rows), 1e-12);
+  previous.covs =
+      at::eye(d, mu.options()).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
   return m_step(mo, previous, reg, nullptr);
 }
 
@@ -147,12 +183,12 @@ Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t 
       mo = Moments(k, d, x.options());
       // An empty cluster gets the origin and the set's mean variance as a sphere.
       previous.means = at::zeros({k, d}, x.options());
-      previous.covs = at::eye(d, x.options()).expand({k, d, d}) *
-                      std::max(mean_feature_variance(rows), 1e-12);
+      previous.covs =
+          at::eye(d, x.options()).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
     }
     const at::Tensor l =
         at::from_blob(const_cast<int32_t *>(labels + s), {x.size(0)}, at::kInt).to(at::kLong);
-    mo.add(x, at::one_hot(l.to(x.device()), k).to(at::kDouble));
+    mo.add_hard(x, l.to(x.device()));
   }
   return m_step(mo, previous, reg, nullptr);
 }
@@ -205,9 +241,13 @@ EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptio
 
 void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs,
                        const at::Tensor &relabel) {
-  const PrecisionFactors f = precision_factors(m);
   const at::Tensor r = relabel.defined() ? relabel.to(m.means.device(), at::kDouble) : relabel;
-  const int64_t k = m.k();
+  mixture_posterior(rows, precision_factors(m), labels, probs, r);
+}
+
+void mixture_posterior(const RowSource &rows, const PrecisionFactors &f, int32_t *labels,
+                       float *probs, const at::Tensor &r) {
+  const int64_t k = f.log_norm.size(0);
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor lp = weighted_log_prob(chunk_of(rows, s), f);
     copy_to_buffer(lp.argmax(1).to(at::kInt), labels + s);

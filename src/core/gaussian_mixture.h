@@ -55,9 +55,9 @@ struct EmResult {
 // log pi_j + log N(x_i | mu_j, Sigma_j) for a chunk of rows (n x k, double).
 // `factors` comes from precision_factors.
 struct PrecisionFactors {
-  at::Tensor prec_chol;   // k x d x d: L_j^{-T}, with Sigma_j = L_j L_j^T
-  at::Tensor mean_proj;   // k x d: mu_j L_j^{-T}
-  at::Tensor log_norm;    // k: log pi_j - d/2 log 2 pi + log det L_j^{-1}
+  at::Tensor prec_chol;  // k x d x d: L_j^{-T}, with Sigma_j = L_j L_j^T
+  at::Tensor mean_proj;  // k x d: mu_j L_j^{-T}
+  at::Tensor log_norm;   // k: log pi_j - d/2 log 2 pi + log det L_j^{-1}
 };
 PrecisionFactors precision_factors(const Mixture &m);
 at::Tensor weighted_log_prob(const at::Tensor &x, const PrecisionFactors &f);
@@ -92,5 +92,8 @@ EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptio
 // stay the posterior's.
 void mixture_posterior(const RowSource &rows, const Mixture &m, int32_t *labels, float *probs,
                        const at::Tensor &relabel = {});
+// The same with the mixture's factors prepared beforehand (relabel: double, on their device).
+void mixture_posterior(const RowSource &rows, const PrecisionFactors &f, int32_t *labels,
+                       float *probs, const at::Tensor &relabel = {});
 
 }  // namespace tdcm

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/nearest.h"
 
 namespace tdcm {
 
@@ -97,20 +98,49 @@ at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen
   return centers;
 }
 
+namespace {
+
+// One Lloyd pass with the fused CPU kernel: sums and counts of the rows per
+// nearest centroid; or, when `inertia` is given, only the summed distances.
+void nearest_pass(const RowSource &rows, const at::Tensor &centroids, at::Tensor *sums,
+                  at::Tensor *counts, double *inertia) {
+  const NearestCentroids nearest(centroids);
+  NearestOutputs out;
+  out.sums = sums != nullptr ? sums->data_ptr<float>() : nullptr;
+  out.counts = counts != nullptr ? counts->data_ptr<int64_t>() : nullptr;
+  out.inertia = inertia;
+  for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+    const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s)).contiguous();
+    nearest.run(x.data_ptr<float>(), x.size(0), out);
+  }
+}
+
+}  // namespace
+
 KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_iter, double tol) {
   const int64_t n = rows.rows;
   const int64_t k = init.size(0);
-  const double threshold = tol * mean_feature_variance(rows);
+  // tol = 0 runs max_iter iterations whatever the set's variance: no pass over it.
+  const double threshold = tol > 0 ? tol * mean_feature_variance(rows) : 0.0;
+  // The rows come on the centroids' device and in their dtype.
+  const bool fused = nearest_kernel_applies(init, init);
   KMeansResult r;
   r.centroids = init.clone();
   for (int64_t it = 1; it <= max_iter; ++it) {
     at::Tensor sums = at::zeros_like(r.centroids);
-    at::Tensor counts = at::zeros({k}, r.centroids.options());
-    for (int64_t s = 0; s < n; s += rows.chunk_rows) {
-      const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
-      const at::Tensor nearest = squared_distances(x, r.centroids).argmin(1);
-      sums.index_add_(0, nearest, x);
-      counts.index_add_(0, nearest, at::ones({x.size(0)}, x.options()));
+    at::Tensor counts;
+    if (fused) {
+      at::Tensor hard = at::zeros({k}, r.centroids.options().dtype(at::kLong));
+      nearest_pass(rows, r.centroids, &sums, &hard, nullptr);
+      counts = hard.to(r.centroids.scalar_type());
+    } else {
+      counts = at::zeros({k}, r.centroids.options());
+      for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+        const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
+        const at::Tensor nearest = squared_distances(x, r.centroids).argmin(1);
+        sums.index_add_(0, nearest, x);
+        counts.index_add_(0, nearest, at::ones({x.size(0)}, x.options()));
+      }
     }
     // An empty cluster keeps its centroid.
     const at::Tensor nonempty = counts > 0;
@@ -122,10 +152,16 @@ KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_it
     if (shift <= threshold) break;
   }
   double inertia = 0;
-  for (int64_t s = 0; s < n; s += rows.chunk_rows) {
-    const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
-    inertia +=
-        std::get<0>(squared_distances(x, r.centroids).min(1)).to(at::kDouble).sum().item<double>();
+  if (fused) {
+    nearest_pass(rows, r.centroids, nullptr, nullptr, &inertia);
+  } else {
+    for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+      const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
+      inertia += std::get<0>(squared_distances(x, r.centroids).min(1))
+                     .to(at::kDouble)
+                     .sum()
+                     .item<double>();
+    }
   }
   r.inertia = inertia;
   return r;

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/gaussian_adapt.h"
+#include "core/nearest.h"
 #include "core/runtime.h"
 #include "tdcm/tdcm.h"
 
@@ -269,6 +270,17 @@ void Model::label_against(const State &state, const float *x, int64_t n,
   if (params_.algo == "kmeans") {
     const RowSource rows = rows_of(state, x, n);
     const int64_t k = centroids.size(0);
+    if (probs == nullptr && nearest_kernel_applies(centroids, centroids)) {
+      // Labels only: the fused kernel, with no n x k distances.
+      const NearestCentroids nearest(centroids);
+      NearestOutputs out;
+      for (int64_t s = 0; s < n; s += rows.chunk_rows) {
+        const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s)).contiguous();
+        out.labels = labels + s;
+        nearest.run(x.data_ptr<float>(), x.size(0), out);
+      }
+      return;
+    }
     for (int64_t s = 0; s < n; s += rows.chunk_rows) {
       const int64_t len = std::min(rows.chunk_rows, n - s);
       const at::Tensor dist = squared_distances(rows.chunk(s, len), centroids);
@@ -394,6 +406,7 @@ void Model::adapt(const float *x, int64_t n, int64_t d) {
   at::NoGradGuard no_grad;
   State next = *state_;
   next.adapted_mixture = Mixture{};
+  prepare_predict(next);  // no mixture: clears what predict had prepared
   next.target = Mixture{};
   next.target_counts = at::Tensor();
   std::vector<int32_t> labels(static_cast<size_t>(n));
@@ -417,6 +430,7 @@ void Model::adapt(const float *x, int64_t n, int64_t d) {
     next.adapted = next.adapted_mixture.means;
     next.adapted_mean = mean;
     next.adapted_std = std;
+    prepare_predict(next);
     predict_rows(next, x, n, labels.data(), nullptr, &e);
   } else {
     e = embed_set(next, x, n);
@@ -444,17 +458,34 @@ void Model::predict_rows(const State &state, const float *x, int64_t n, int32_t 
     label_against(state, x, n, state.adapted, label_block(), labels, probs);
     return;
   }
-  const Mixture m = state.adapted_mixture.to(at::kDouble);
+  if (!state.adapted_factors.log_norm.defined()) {
+    // A loaded mixture whose factors could not be prepared: its error, now.
+    State prepared = state;
+    prepare_predict(prepared);
+    predict_rows(prepared, x, n, labels, probs, keep);
+    return;
+  }
   if (params_.algo == "gmm") {
-    mixture_posterior(rows_of(state, x, n), m, labels, probs);
+    mixture_posterior(rows_of(state, x, n), state.adapted_factors, labels, probs);
     return;
   }
   Embedded local;
   Embedded &e = keep != nullptr && keep->z.defined() ? *keep : local;
   if (!e.z.defined()) e = embed_set(state, x, n, state.adapted_mean, state.adapted_std);
-  // The relabelling only changes probabilities: labels alone do not pay for it.
-  mixture_posterior(tensor_rows(e.z, params_.chunk_rows), m, labels, probs,
-                    probs != nullptr ? identity_relabel(state, m) : at::Tensor());
+  mixture_posterior(tensor_rows(e.z, params_.chunk_rows), state.adapted_factors, labels, probs,
+                    state.adapted_relabel);
+}
+
+void Model::prepare_predict(State &state) const {
+  state.adapted_factors = PrecisionFactors{};
+  state.adapted_relabel = at::Tensor();
+  if (!state.adapted_mixture.defined()) return;
+  const Mixture m = state.adapted_mixture.to(at::kDouble);
+  state.adapted_factors = precision_factors(m);
+  if (params_.algo == "tdcm") {
+    const at::Tensor r = identity_relabel(state, m);
+    if (r.defined()) state.adapted_relabel = r.to(m.means.device(), at::kDouble);
+  }
 }
 
 }  // namespace tdcm

@@ -92,6 +92,11 @@ class Model {
     at::Tensor source_embed_std;
     // After adapt, algo=gmm or metric=gaussian: the adapted mixture (float32).
     Mixture adapted_mixture;
+    // Derived from it once (prepare_predict), so that predict, even of one row,
+    // pays no Cholesky factorisation or cluster matching per call: its
+    // precision factors (double) and, for tdcm, the relabelling of its probabilities.
+    PrecisionFactors adapted_factors;
+    at::Tensor adapted_relabel;
     // After adapt: the target's clusters as a mixture, and its rows per cluster.
     Mixture target;
     at::Tensor target_counts;
@@ -129,6 +134,8 @@ class Model {
                    Embedded *keep) const;
   void predict_rows(const State &state, const float *x, int64_t n, int32_t *labels, float *probs,
                     Embedded *keep) const;
+  // Fills adapted_factors and adapted_relabel from adapted_mixture (clears them without one).
+  void prepare_predict(State &state) const;
   // The rows the mixtures and centroids live in: tdcm's embedded set, else the
   // (standardised) input rows.
   RowSource model_rows(const State &state, const float *x, int64_t n,

@@ -46,17 +46,16 @@ at::Tensor Model::centroids(Which which) const {
 
 void Model::set_centroids(const float *c, int64_t k, int64_t d) {
   if (k != params_.k) {
-    fail(TDCM_ERR_SHAPE, "got " + std::to_string(k) + " centroids for a model of k=" +
-                             std::to_string(params_.k));
+    fail(TDCM_ERR_SHAPE,
+         "got " + std::to_string(k) + " centroids for a model of k=" + std::to_string(params_.k));
   }
   if (d < 1) fail(TDCM_ERR_INVALID_ARGUMENT, "centroids need at least one column");
   const at::Tensor given =
       at::from_blob(const_cast<float *>(c), {k, d}, at::kFloat).to(device_).clone();
   if (!state_) {
-    const bool identity =
-        params_.algo == "kmeans" ||
-        (params_.algo == "tdcm" && encoder_for(params_, d) == "identity" &&
-         params_.metric == "gaussian");
+    const bool identity = params_.algo == "kmeans" ||
+                          (params_.algo == "tdcm" && encoder_for(params_, d) == "identity" &&
+                           params_.metric == "gaussian");
     if (!identity) {
       fail(TDCM_ERR_INVALID_ARGUMENT,
            "centroids can start an unfitted model of algo=kmeans, or algo=tdcm with "
@@ -107,6 +106,7 @@ void Model::set_centroids(const float *c, int64_t k, int64_t d) {
   next.adapted_mean = at::Tensor();
   next.adapted_std = at::Tensor();
   next.adapted_mixture = Mixture{};
+  prepare_predict(next);  // no mixture: clears what predict had prepared
   next.target = Mixture{};
   next.target_counts = at::Tensor();
   state_ = std::move(next);

@@ -219,6 +219,13 @@ Model Model::from_file(const ModelFile &file, const char *overrides, const std::
   state.adapted_mixture = state.adapted_mixture.to(model.device_);
   state.target = state.target.to(model.device_);
   if (params.algo == "tdcm") state.net = state.net.to(model.device_);
+  try {
+    model.prepare_predict(state);
+  } catch (const Error &) {
+    // A mixture that the Gaussian blocks cannot factor: predict reports it.
+    state.adapted_factors = PrecisionFactors{};
+    state.adapted_relabel = at::Tensor();
+  }
   model.state_ = std::move(state);
   return model;
 }

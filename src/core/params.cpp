@@ -194,7 +194,8 @@ const std::vector<Entry> &entries() {
       {{"standardize", "bool", "false", "true|false",
         "scale input columns by the source's mean and std (stored in the model)"},
        TDCM_BOOL(standardize)},
-      {{"n_init", "int", "10", "[1, 10000]", "restarts of a fit: k-means (best inertia kept), gmm and tdcm's source mixture "
+      {{"n_init", "int", "10", "[1, 10000]",
+        "restarts of a fit: k-means (best inertia kept), gmm and tdcm's source mixture "
         "(metric=gaussian; highest likelihood kept)"},
        TDCM_INT(n_init, 1, 10000)},
       {{"max_iter", "int", "300", "[1, 1000000]", "k-means: Lloyd iterations per restart"},
@@ -210,7 +211,8 @@ const std::vector<Entry> &entries() {
         "and centroids are in input coordinates); auto = identity for inputs of at most 128 "
         "columns when nothing is trained (epochs, pretrain_epochs, contrastive, "
         "reconstruction all 0), else linear; mlp (d->hidden->hidden->b, the paper) or "
-        "linear (d->b, cannot fold the space into the source's partition); lenet: for images (needs input_shape, sides >= "
+        "linear (d->b, cannot fold the space into the source's partition); lenet: for images "
+        "(needs input_shape, sides >= "
         "16), conv 5x5 (C->6) -> max-pool 2 -> conv 5x5 (6->16) -> max-pool 2 -> 120 -> 84 -> "
         "b, ReLU between; paper: mlp (lenet for images)"},
        TDCM_CHOICE(encoder, "auto", "identity", "mlp", "linear", "lenet")},
@@ -349,12 +351,13 @@ const std::vector<ParamSpec> &param_table() {
     std::vector<ParamSpec> s;
     for (const Entry &e : entries()) s.push_back(e.spec);
     // A pseudo-key: it sets the keys above and is not stored itself.
-    s.push_back({"preset", "enum", "default", "paper|default",
-                 "paper = the model exactly as in model.md (encoder=mlp metric=shared embed_norm=none "
-                 "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 restart_rows=0 "
-                 "train_encoder=true "
-                 "epochs=100); default = the "
-                 "library defaults; applied before the other keys"});
+    s.push_back(
+        {"preset", "enum", "default", "paper|default",
+         "paper = the model exactly as in model.md (encoder=mlp metric=shared embed_norm=none "
+         "init=identity infer_blocks=0 infer_tau=0 infer_restarts=1 restart_rows=0 "
+         "train_encoder=true "
+         "epochs=100); default = the "
+         "library defaults; applied before the other keys"});
     return s;
   }();
   return specs;
@@ -464,8 +467,8 @@ Params parse_params(const char *text, const Params &base) {
 
 std::string encoder_for(const Params &params, int64_t input_dim) {
   if (params.encoder != "auto") return params.encoder;
-  const bool trains = params.epochs > 0 || params.pretrain_epochs > 0 ||
-                      params.contrastive > 0.0 || params.reconstruction > 0.0;
+  const bool trains = params.epochs > 0 || params.pretrain_epochs > 0 || params.contrastive > 0.0 ||
+                      params.reconstruction > 0.0;
   return !trains && input_dim <= kIdentityMaxDim ? "identity" : "linear";
 }
 

@@ -43,6 +43,13 @@ std::string device_name(const c10::Device &device) {
   return "cuda:" + std::to_string(device.has_index() ? device.index() : 0);
 }
 
+void *blas_symbol(const char *name) {
+  if (void *sym = dlsym(RTLD_DEFAULT, name)) return sym;
+  // Loaded with RTLD_LOCAL (e.g. a host that dlopens libtdcm): ask the BLAS itself.
+  static void *const blas = dlopen("libblas.so.3", RTLD_NOW | RTLD_NOLOAD);
+  return blas != nullptr ? dlsym(blas, name) : nullptr;
+}
+
 namespace {
 
 // OpenBLAS's thread controls, when the libblas.so.3 that LibTorch calls is
@@ -53,19 +60,12 @@ struct OpenBlas {
   int (*get_parallel)() = nullptr;  // 0 sequential, 1 pthreads, 2 OpenMP
 };
 
-void *find_symbol(const char *name) {
-  if (void *sym = dlsym(RTLD_DEFAULT, name)) return sym;
-  // Loaded with RTLD_LOCAL (e.g. a host that dlopens libtdcm): ask the BLAS itself.
-  static void *const blas = dlopen("libblas.so.3", RTLD_NOW | RTLD_NOLOAD);
-  return blas != nullptr ? dlsym(blas, name) : nullptr;
-}
-
 const OpenBlas &openblas() {
   static const OpenBlas fns = [] {
     OpenBlas f;
-    f.set_threads = reinterpret_cast<void (*)(int)>(find_symbol("openblas_set_num_threads"));
-    f.get_threads = reinterpret_cast<int (*)()>(find_symbol("openblas_get_num_threads"));
-    f.get_parallel = reinterpret_cast<int (*)()>(find_symbol("openblas_get_parallel"));
+    f.set_threads = reinterpret_cast<void (*)(int)>(blas_symbol("openblas_set_num_threads"));
+    f.get_threads = reinterpret_cast<int (*)()>(blas_symbol("openblas_get_num_threads"));
+    f.get_parallel = reinterpret_cast<int (*)()>(blas_symbol("openblas_get_parallel"));
     if (f.set_threads == nullptr || f.get_threads == nullptr) f = OpenBlas{};
     return f;
   }();

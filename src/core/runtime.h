@@ -25,6 +25,10 @@ enum class Work { Training, Inference };
 // build one thread (its own pool would compete with LibTorch's). Per process.
 void apply_threads(int64_t threads, Work work);
 
+// A symbol of the BLAS that LibTorch calls (e.g. "sgemm_"), or null where the
+// process has none visible (a BLAS linked into LibTorch with hidden symbols).
+void *blas_symbol(const char *name);
+
 // Copies a tensor (any device) into a caller's buffer of matching size and dtype.
 void copy_to_buffer(const at::Tensor &src, void *dst);
 

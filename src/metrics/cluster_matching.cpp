@@ -82,8 +82,8 @@ Stats cluster_stats(const float *x, const int32_t *labels, int64_t n, int64_t d,
     Matrix cov(nd * nd);
     for (size_t a = 0; a < nd; ++a) {
       for (size_t b = 0; b < nd; ++b) {
-        cov[a * nd + b] = outer[c][a * nd + b] / count[c] -
-                          sum[c][a] / count[c] * (sum[c][b] / count[c]);
+        cov[a * nd + b] =
+            outer[c][a * nd + b] / count[c] - sum[c][a] / count[c] * (sum[c][b] / count[c]);
       }
       cov[a * nd + a] += 1e-9;
     }

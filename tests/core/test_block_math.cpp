@@ -121,7 +121,8 @@ TEST(CoreBlockMath, MetricWeightIsExactlySymmetric) {
 
 TEST(CoreBlockMath, TrainingKeepsWeightsExactlySymmetric) {
   const tdcm::Params params = tdcm::parse_params(
-      "encoder=linear k=3 embed_dim=4 hidden=8 blocks=2 share_blocks=false epochs=3 batch_size=32 seed=3");
+      "encoder=linear k=3 embed_dim=4 hidden=8 blocks=2 share_blocks=false epochs=3 batch_size=32 "
+      "seed=3");
   at::Generator gen = generator(params.seed);
   const at::Tensor x = randn({96, 3}, gen);
   tdcm::TdcmNet net = tdcm::init_net(params, 3, gen);
@@ -447,7 +448,8 @@ TEST(CoreBlockMath, BatchLossByHandOneBlock) {
 
 TEST(CoreBlockMath, BatchLossCombinesTermsOverBlocks) {
   const tdcm::Params params = tdcm::parse_params(
-      "encoder=linear k=3 embed_dim=4 hidden=4 blocks=3 share_blocks=false tau=0.9 beta=0.7 gamma=0.3");
+      "encoder=linear k=3 embed_dim=4 hidden=4 blocks=3 share_blocks=false tau=0.9 beta=0.7 "
+      "gamma=0.3");
   at::Generator gen = generator(21);
   tdcm::TdcmNet net = tdcm::init_net(params, 2, gen);
   for (auto *list : {&net.a_q, &net.a_k}) {
@@ -484,12 +486,14 @@ TEST(CoreBlockMath, BalanceTermIsMinimisedByUniformClusters) {
   // One row on each initial centroid: by symmetry every block's pi is uniform,
   // and the term reaches its minimum -log K.
   const at::Tensor balanced = at::eye(3, at::kFloat);
-  const tdcm::Params three = tdcm::parse_params("encoder=linear k=3 embed_dim=3 hidden=4 blocks=3 tau=1");
+  const tdcm::Params three =
+      tdcm::parse_params("encoder=linear k=3 embed_dim=3 hidden=4 blocks=3 tau=1");
   EXPECT_NEAR(tdcm::batch_loss(identity_net(three), balanced, three).bal.item<double>(),
               -std::log(3.0), 1e-5);
 
   // Every row on one centroid: the sizes collapse and the term is higher.
-  const tdcm::Params one = tdcm::parse_params("encoder=linear k=3 embed_dim=3 hidden=4 blocks=1 tau=1");
+  const tdcm::Params one =
+      tdcm::parse_params("encoder=linear k=3 embed_dim=3 hidden=4 blocks=1 tau=1");
   const tdcm::TdcmNet net = identity_net(one);
   const double bal = tdcm::batch_loss(net, balanced, one).bal.item<double>();
   EXPECT_NEAR(bal, -std::log(3.0), 1e-5);
@@ -504,7 +508,8 @@ TEST(CoreBlockMath, BalanceTermIsMinimisedByUniformClusters) {
 }
 
 TEST(CoreBlockMath, OrthogonalityPenalty) {
-  const tdcm::Params shared = tdcm::parse_params("encoder=linear k=2 embed_dim=2 hidden=4 blocks=2");
+  const tdcm::Params shared =
+      tdcm::parse_params("encoder=linear k=2 embed_dim=2 hidden=4 blocks=2");
   tdcm::TdcmNet net = identity_net(shared);
   const BlockConfig sym = tdcm::block_config(shared);
   EXPECT_EQ(tdcm::orthogonality_penalty(net, sym).item<double>(), 0.0);

@@ -121,6 +121,28 @@ TEST(CoreGaussianMixture, WeightedLogProbIsTheLogDensity) {
   }
 }
 
+// Many rows are scored in blocks (bounded memory): each block's values are
+// those of the rows scored on their own, bit for bit.
+TEST(CoreGaussianMixture, WeightedLogProbInBlocksEqualsRowByRow) {
+  at::Generator gen = tdcm_test::generator(4);
+  const int64_t k = 50, d = 40, n = 5000;  // 32 MiB / (8 k d) = 2097 rows per block
+  Mixture m;
+  m.means = at::randn({k, d}, gen, at::kDouble);
+  const at::Tensor a = at::randn({k, d, d}, gen, at::kDouble) * 0.2;
+  m.covs = a.bmm(a.transpose(1, 2)) + at::eye(d, at::kDouble);
+  m.weights = at::full({k}, 1.0 / static_cast<double>(k), at::kDouble);
+  const tdcm::PrecisionFactors f = tdcm::precision_factors(m);
+  const at::Tensor x = at::randn({n, d}, gen, at::kDouble);
+  const at::Tensor all = tdcm::weighted_log_prob(x, f);
+  ASSERT_EQ(all.sizes(), (at::IntArrayRef{n, k}));
+  for (int64_t i : {int64_t{0}, int64_t{2096}, int64_t{2097}, int64_t{4999}}) {
+    const at::Tensor one = tdcm::weighted_log_prob(x.narrow(0, i, 1), f);
+    EXPECT_LT(max_abs_diff(all.narrow(0, i, 1), one), 1e-9) << "row " << i;
+  }
+  const at::Tensor second = tdcm::weighted_log_prob(x.narrow(0, 2097, 2097), f);
+  EXPECT_TRUE(all.narrow(0, 2097, 2097).equal(second));
+}
+
 TEST(CoreGaussianMixture, GmmFitRecoversAKnownMixture) {
   const Drawn data = three_components(2);
   at::Generator gen = generator(0);

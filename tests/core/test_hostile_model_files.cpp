@@ -184,20 +184,26 @@ TEST(HostileModelFiles, RegressionInputsOfTheFuzzCorpusAreBadFiles) {
 }
 
 TEST(HostileModelFiles, AnAllocationNoMachineServesIsOutOfMemory) {
-  // A k-means model of 2^20 centroids (a 4 MB file) labelling 2^20 rows in one
-  // chunk needs their 2^20 x 2^20 distances: 4 TiB. LibTorch's allocator
-  // fails, the call returns TDCM_ERR_OUT_OF_MEMORY, and the model still works.
+  // A Gaussian mixture of 2^16 components (a 2 MB file) scoring 2^20 rows in one
+  // chunk needs their 2^20 x 2^16 log-densities in double: 512 GiB. LibTorch's
+  // allocator fails, the call returns TDCM_ERR_OUT_OF_MEMORY, and the model still
+  // works. (A k-means model no longer serves: its labels need no n x k matrix.)
   TempDir dir;
-  constexpr int64_t k = int64_t{1} << 20;
-  const std::string params = "algo=kmeans k=" + std::to_string(k) +
-                             " chunk_rows=" + std::to_string(k) + " device=cpu threads=1";
+  constexpr int64_t k = int64_t{1} << 16;
+  constexpr int64_t rows = int64_t{1} << 20;
+  const std::string params = "algo=gmm k=" + std::to_string(k) +
+                             " chunk_rows=" + std::to_string(rows) + " device=cpu threads=1";
   const std::string path =
-      craft(dir, "big", params, 1, {{"kmeans.centroids", at::arange(k, at::kFloat).view({k, 1})}});
+      craft(dir, "big", params, 1,
+            {{"source.means", at::arange(k, at::kFloat).view({k, 1})},
+             {"source.covs", at::full({k, 1, 1}, 0.01f, at::kFloat)},
+             {"source.weights", at::full({k}, 1.0f / static_cast<float>(k), at::kFloat)},
+             {"source.sizes", at::ones({k}, at::kFloat)}});
   tdcm_model *m = nullptr;
   ASSERT_EQ(tdcm_load(&m, path.c_str()), TDCM_OK) << tdcm_last_error();
-  std::vector<float> x(static_cast<size_t>(k), 0.5f);
-  std::vector<int32_t> labels(static_cast<size_t>(k), -1);
-  EXPECT_EQ(tdcm_assign(m, x.data(), k, 1, labels.data(), nullptr), TDCM_ERR_OUT_OF_MEMORY)
+  std::vector<float> x(static_cast<size_t>(rows), 0.5f);
+  std::vector<int32_t> labels(static_cast<size_t>(rows), -1);
+  EXPECT_EQ(tdcm_assign(m, x.data(), rows, 1, labels.data(), nullptr), TDCM_ERR_OUT_OF_MEMORY)
       << tdcm_last_error();
   EXPECT_NE(std::string(tdcm_last_error()).find("memory"), std::string::npos);
   const float few[] = {3.2f, 7.0f, 1000.4f};
