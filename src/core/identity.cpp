@@ -154,6 +154,7 @@ ClusterMatch match_components(const Mixture &source, const Mixture &target) {
   const int64_t k = initial.k;
   ClusterMatch best;
   double best_nll = INFINITY;
+  DriftModel best_model = initial;
   // The alternation of matching and scale estimates descends the pairing's
   // negative log-likelihood but stops at the nearest fixed point: a wrong
   // pairing inflates the position scale it is judged by. Starting from
@@ -162,22 +163,24 @@ ClusterMatch match_components(const Mixture &source, const Mixture &target) {
   for (int start = 0; start < kScaleStarts; ++start) {
     DriftModel model = initial;
     model.pos_var = std::max(initial.pos_var * std::pow(kScaleShrink, start), initial.pos_floor);
-    ClusterMatch m;
+    std::vector<int64_t> pairing;
     constexpr int kRounds = 20;
     for (int round = 0; round < kRounds; ++round) {
       std::vector<int64_t> next = metrics::hungarian_min_cost(model.costs(), k, k);
-      const bool stable = next == m.source_of;
-      m.source_of = std::move(next);
+      const bool stable = next == pairing;
+      pairing = std::move(next);
       if (stable) break;
-      model.fit_scales(m.source_of);
+      model.fit_scales(pairing);
     }
-    const double nll = model.pairing_nll(m.source_of);
+    const double nll = model.pairing_nll(pairing);
     if (start == 0 || nll < best_nll - 1e-9) {
       best_nll = nll;
-      m.confidence = model.confidence(m.source_of);
-      best = std::move(m);
+      best_model = model;
+      best.source_of = std::move(pairing);
     }
   }
+  // The confidences (a pass over the pairings) of the winning start only.
+  best.confidence = best_model.confidence(best.source_of);
   return best;
 }
 
