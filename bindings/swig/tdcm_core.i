@@ -54,6 +54,9 @@
 /* A benchmarks' measuring stick (scoring a refit in the source's numbering),
  * not something a pipeline calls. */
 %ignore tdcm_metrics_match_clusters;
+/* Protocol P3's generator feeds the benchmarks and `tdcm synth --protocol p3`;
+ * pipelines bring their own data. */
+%ignore tdcm_synth_structured;
 /* Compile-time macros: tdcm_version() gives the run-time version. */
 %ignore TDCM_VERSION_MAJOR;
 %ignore TDCM_VERSION_MINOR;

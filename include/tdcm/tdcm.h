@@ -480,6 +480,25 @@ TDCM_API tdcm_status tdcm_synth_drift(int64_t k, int64_t d, int64_t n_per_cluste
                                       double spread, double drift, float *source_x,
                                       int32_t *source_y, float *target_x, int32_t *target_y);
 
+/** One data set of protocol P3 ("synth-structured"): a family of sets that
+ *  shares one within-cluster covariance Sigma = Q diag(1 x S, v x (d - S)) Q^T
+ *  (Q a random rotation drawn from @p family_seed alone); the set's k centres
+ *  lie in the S signal directions, mu = Q [m; 0] with m ~ N(0, s^2 I_S), and
+ *  each cluster has n_per_cluster rows from N(mu, Sigma), shuffled. Sets with
+ *  the same family seed and other @p seed values form one family.
+ *  @param[in] k Clusters (>= 1). @param[in] d Dimension (>= 1).
+ *  @param[in] signal_dims S, in [1, d]. @param[in] nuisance_var v (> 0).
+ *  @param[in] n_per_cluster Rows per cluster (>= 1). @param[in] spread s (> 0).
+ *  @param[in] family_seed The family's seed. @param[in] seed The set's seed.
+ *  @param[out] x k*n_per_cluster*d floats, or NULL.
+ *  @param[out] y k*n_per_cluster labels, or NULL.
+ *  @param[out] covariance d*d doubles (row-major Sigma, the family's), or NULL.
+ *  @return ::TDCM_OK, ::TDCM_ERR_INVALID_ARGUMENT. Thread-safe. */
+TDCM_API tdcm_status tdcm_synth_structured(int64_t k, int64_t d, int64_t signal_dims,
+                                           double nuisance_var, int64_t n_per_cluster,
+                                           double spread, uint64_t family_seed, uint64_t seed,
+                                           float *x, int32_t *y, double *covariance);
+
 #ifdef __cplusplus
 }
 #endif

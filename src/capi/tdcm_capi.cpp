@@ -17,6 +17,7 @@
 #include "core/params.h"
 #include "core/runtime.h"
 #include "data/synth.h"
+#include "data/synth_structured.h"
 #include "metrics/cluster_matching.h"
 #include "metrics/metrics.h"
 #include "tdcm/tdcm.h"
@@ -601,6 +602,31 @@ tdcm_status tdcm_synth_drift(int64_t k, int64_t d, int64_t n_per_cluster, uint64
   copy(pair.source.y, source_y);
   copy(pair.target.x, target_x);
   copy(pair.target.y, target_y);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_synth_structured(int64_t k, int64_t d, int64_t signal_dims, double nuisance_var,
+                                  int64_t n_per_cluster, double spread, uint64_t family_seed,
+                                  uint64_t seed, float *x, int32_t *y, double *covariance) {
+  TDCM_API_BEGIN
+  if (k < 1 || d < 1 || n_per_cluster < 1 || signal_dims < 1 || signal_dims > d ||
+      !(nuisance_var > 0) || !(spread > 0) || !std::isfinite(nuisance_var) ||
+      !std::isfinite(spread)) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT,
+               "synth_structured needs k, d, n_per_cluster >= 1, 1 <= signal_dims <= d, "
+               "nuisance_var > 0 and spread > 0");
+  }
+  tdcm::data::StructuredSpec spec{k,      d,           signal_dims, nuisance_var, n_per_cluster,
+                                  spread, family_seed, seed};
+  if (x != nullptr || y != nullptr) {
+    const tdcm::data::LabelledSet set = tdcm::data::make_structured_set(spec);
+    if (x != nullptr) std::copy(set.x.begin(), set.x.end(), x);
+    if (y != nullptr) std::copy(set.y.begin(), set.y.end(), y);
+  }
+  if (covariance != nullptr) {
+    const std::vector<double> sigma = tdcm::data::structured_covariance(spec);
+    std::copy(sigma.begin(), sigma.end(), covariance);
+  }
   TDCM_API_END
 }
 

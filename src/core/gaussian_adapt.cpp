@@ -39,8 +39,16 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
   const RowSource search = tensor_rows(zs, o.chunk_rows);
   const double reg = covariance_reg(search, o.em.reg);
   // Starts run to a looser tolerance: ranking them needs less precision than the winner.
-  EmOptions loose = o.em;
-  loose.tol = o.em.tol * kLooseTol;
+  EmOptions final_em = o.em;
+  if (o.fixed_cov.defined()) final_em.covariance = CovarianceModel::Fixed;
+  EmOptions loose = final_em;
+  loose.tol = final_em.tol * kLooseTol;
+  // A start from hard labels, with the fixed covariance where there is one.
+  auto start_of = [&](const at::Tensor &means) {
+    Mixture m = mixture_from_means(search, means, reg);
+    if (o.fixed_cov.defined()) m.covs = o.fixed_cov.expand_as(m.covs).contiguous();
+    return m;
+  };
 
   // With source shapes, a start is judged by the MAP objective of the model
   // that the final steps fit: its likelihood plus the prior of its shapes once
@@ -78,12 +86,11 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
                             std::move(r.mixture));
   };
   if (source != nullptr) {
-    consider(source_here.covs.defined() ? source_here
-                                        : mixture_from_means(search, source_here.means, reg));
+    consider(source_here.covs.defined() ? source_here : start_of(source_here.means));
   }
   for (int64_t r = 0; r < o.restarts; ++r) {
     const KMeansResult km = lloyd(search, kmeans_plus_plus(search, o.k, gen), kStartLloyd, 1e-4);
-    consider(mixture_from_means(search, km.centroids, reg));
+    consider(start_of(km.centroids));
   }
   out.starts = static_cast<int64_t>(candidates.size());
   std::stable_sort(candidates.begin(), candidates.end(),
@@ -96,7 +103,7 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
   double best = -INFINITY;
   for (int64_t f = 0; f < finalists; ++f) {
     EmResult r =
-        em(all, candidates[static_cast<size_t>(f)].second, o.em, shaped ? &prior : nullptr);
+        em(all, candidates[static_cast<size_t>(f)].second, final_em, shaped ? &prior : nullptr);
     const double score = objective(r.mixture, r.log_likelihood, n, 1.0);
     if (f == 0 || score > best) {
       best = score;

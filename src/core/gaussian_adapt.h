@@ -23,6 +23,9 @@ struct GaussianAdaptOptions {
   // Pseudo-counts of the shape prior, as a multiple of each source cluster's
   // own row count (0 = no prior).
   double shape_prior = 0.1;
+  // When defined (b x b, double): every component's covariance, fixed; only
+  // means and weights adapt (a metric learned on a family of sets).
+  at::Tensor fixed_cov;
 };
 
 struct GaussianAdaptation {

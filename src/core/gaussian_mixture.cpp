@@ -55,7 +55,8 @@ struct Moments {
 
 // The M step: means, covariances (MAP under `prior` when given) and weights.
 // A component that lost every row keeps its previous parameters.
-Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const ShapePrior *prior) {
+Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const ShapePrior *prior,
+               CovarianceModel model) {
   const int64_t d = mo.sum.size(1);
   const at::Tensor alive = mo.mass > 1e-8;
   const at::Tensor mass = mo.mass.clamp_min(1e-8);
@@ -70,15 +71,31 @@ Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const Sha
     denom = mass + prior->strength;
   }
   const at::Tensor eye = at::eye(d, mo.sum.options());
-  at::Tensor covs = scatter / denom.view({-1, 1, 1});
-  covs = (covs + covs.transpose(1, 2)) * 0.5 + reg * eye;
-  m.covs = at::where(alive.view({-1, 1, 1}), covs, previous.covs);
+  if (model == CovarianceModel::Fixed) {
+    m.covs = previous.covs;
+  } else if (model == CovarianceModel::Tied) {
+    at::Tensor pooled = scatter.sum(0) / denom.sum();
+    pooled = (pooled + pooled.t()) * 0.5 + reg * eye;
+    m.covs = pooled.unsqueeze(0).expand_as(previous.covs).contiguous();
+  } else {
+    at::Tensor covs = scatter / denom.view({-1, 1, 1});
+    covs = (covs + covs.transpose(1, 2)) * 0.5 + reg * eye;
+    m.covs = at::where(alive.view({-1, 1, 1}), covs, previous.covs);
+  }
   m.sizes = mo.mass;
   m.weights = mass / mass.sum();
   return m;
 }
 
 }  // namespace
+
+Mixture tied(const Mixture &m) {
+  const at::Tensor w = m.sizes.defined() ? m.sizes : m.weights;
+  const at::Tensor pooled = (m.covs * (w / w.sum()).view({-1, 1, 1})).sum(0);
+  Mixture t = m;
+  t.covs = pooled.unsqueeze(0).expand_as(m.covs).contiguous();
+  return t;
+}
 
 Mixture Mixture::to(const c10::Device &device) const {
   auto move = [&](const at::Tensor &t) { return t.defined() ? t.to(device) : t; };
@@ -170,7 +187,7 @@ Mixture mixture_from_means(const RowSource &rows, const at::Tensor &means, doubl
   previous.means = mu;
   previous.covs =
       at::eye(d, mu.options()).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
-  return m_step(mo, previous, reg, nullptr);
+  return m_step(mo, previous, reg, nullptr, CovarianceModel::Full);
 }
 
 Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t k, double reg) {
@@ -190,7 +207,7 @@ Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t 
         at::from_blob(const_cast<int32_t *>(labels + s), {x.size(0)}, at::kInt).to(at::kLong);
     mo.add_hard(x, l.to(x.device()));
   }
-  return m_step(mo, previous, reg, nullptr);
+  return m_step(mo, previous, reg, nullptr, CovarianceModel::Full);
 }
 
 EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options,
@@ -218,7 +235,7 @@ EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options
            "the Gaussian blocks' log-likelihood is not finite: the (embedded) values are too "
            "large or degenerate");
     }
-    r.mixture = m_step(mo, r.mixture, reg, prior);
+    r.mixture = m_step(mo, r.mixture, reg, prior, options.covariance);
     r.log_likelihood = ll;
     r.iterations = it;
     if (std::abs(ll - previous) <= options.tol) break;
@@ -233,7 +250,9 @@ EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptio
   EmResult best;
   for (int64_t i = 0; i < n_init; ++i) {
     const KMeansResult km = lloyd(rows, kmeans_plus_plus(rows, k, gen), 300, 1e-4);
-    EmResult r = em(rows, mixture_from_means(rows, km.centroids, reg), options);
+    Mixture start = mixture_from_means(rows, km.centroids, reg);
+    if (options.covariance == CovarianceModel::Tied) start = tied(start);
+    EmResult r = em(rows, start, options);
     if (i == 0 || r.log_likelihood > best.log_likelihood) best = std::move(r);
   }
   return best;

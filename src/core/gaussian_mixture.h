@@ -38,7 +38,13 @@ struct ShapePrior {
   at::Tensor strength;  // k pseudo-counts
 };
 
+// What the M step estimates of the covariances: one per component (full), one
+// shared by all (tied, the pooled within-component scatter), or none (fixed:
+// the starting mixture's, e.g. a metric learned elsewhere).
+enum class CovarianceModel { Full, Tied, Fixed };
+
 struct EmOptions {
+  CovarianceModel covariance = CovarianceModel::Full;
   int64_t max_iter = 100;
   // Stop when the mean log-likelihood per row changes by at most tol (scikit-learn's).
   double tol = 1e-3;
@@ -80,6 +86,10 @@ double prior_log_density(const Mixture &m, const ShapePrior &prior);
 
 // The absolute diagonal regularisation for `rows`: options.reg x mean feature variance.
 double covariance_reg(const RowSource &rows, double reg);
+
+// Every component's covariance replaced by the size-weighted mean of all
+// (the tied model's start from a partition).
+Mixture tied(const Mixture &m);
 
 // n_init restarts of k-means++, Lloyd (as scikit-learn's GaussianMixture
 // initialises) and EM; the highest log-likelihood wins.

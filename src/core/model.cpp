@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "core/family_metric.h"
 #include "core/gaussian_adapt.h"
 #include "core/nearest.h"
 #include "core/runtime.h"
@@ -14,6 +15,9 @@
 
 namespace tdcm {
 namespace {
+
+// Training sets on which collection=auto compares the family's metric with a refit.
+constexpr int64_t kFamilyChecks = 10;
 
 at::Tensor wrap_rows(const float *x, int64_t n, int64_t d) {
   // The caller's buffer, read in place: no copy on the CPU.
@@ -49,8 +53,14 @@ at::Tensor posterior_counts(const RowSource &rows, const Mixture &m) {
 Model::Model(const Params &params) : params_(params), device_(resolve_device(params.device)) {}
 
 int64_t Model::embed_dim() const {
+  if (params_.algo == "tdcm" && state_) return width(*state_);
   if (params_.algo == "tdcm") return embedding_width(params_, input_dim());
   return input_dim();
+}
+
+int64_t Model::width(const State &state) const {
+  if (state.family_map.defined()) return state.family_map.size(0);
+  return embedding_width(params_, state.input_dim);
 }
 
 bool Model::gaussian() const {
@@ -85,11 +95,12 @@ RowSource Model::rows_of(const State &state, const float *x, int64_t n) const {
 
 at::Tensor Model::embed(const State &state, const float *x, int64_t n) const {
   const RowSource rows = rows_of(state, x, n);
-  at::Tensor z = at::empty({n, embedding_width(params_, state.input_dim)},
-                           at::TensorOptions(device_).dtype(at::kFloat));
+  at::Tensor z = at::empty({n, width(state)}, at::TensorOptions(device_).dtype(at::kFloat));
   for (int64_t s = 0; s < n; s += rows.chunk_rows) {
     const int64_t len = std::min(rows.chunk_rows, n - s);
-    z.narrow(0, s, len).copy_(state.net.encode(rows.chunk(s, len)));
+    at::Tensor e = state.net.encode(rows.chunk(s, len));
+    if (state.family_map.defined()) e = e.mm(state.family_map.t());
+    z.narrow(0, s, len).copy_(e);
   }
   return z;
 }
@@ -228,7 +239,9 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
                       .to(at::kFloat);
     next.source_counts = next.source.sizes.clone();
   } else if (params_.algo == "gmm") {
-    next.source = gmm_fit(rows, params_.k, params_.n_init, EmOptions{}, gen).mixture.to(at::kFloat);
+    EmOptions em;
+    if (params_.covariance == "tied") em.covariance = CovarianceModel::Tied;
+    next.source = gmm_fit(rows, params_.k, params_.n_init, em, gen).mixture.to(at::kFloat);
     next.source_counts = posterior_counts(rows, next.source);
   } else {
     // The training blocks (and metric=shared) start from I[:k]: b must be at least k.
@@ -247,7 +260,9 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     std::vector<at::Tensor> device_sets;
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
     train_net(next.net, params_, data, device_sets, gen, progress);
-    if (sets.size() == 1 && params_.metric == "gaussian") {
+    if (sets.size() > 1 && params_.metric == "gaussian" && params_.collection != "refit") {
+      learn_family(next, x, n, device_sets, gen);
+    } else if (sets.size() == 1 && params_.metric == "gaussian") {
       at::NoGradGuard no_grad;
       const Embedded e = embed_set(next, x, n);
       next.source_embed_mean = e.mean;
@@ -304,6 +319,25 @@ at::Tensor Model::identity_relabel(const State &state, const Mixture &adapted) c
                             adapted.to(at::kDouble).to(at::kCPU));
 }
 
+void Model::learn_family(State &next, const float *x, int64_t n,
+                         const std::vector<at::Tensor> &sets, at::Generator &gen) const {
+  at::NoGradGuard no_grad;
+  const at::Tensor z = embed(next, x, n).to(at::kDouble);
+  FamilyOptions fo;
+  fo.k = params_.k;
+  const FamilyMetric fm = learn_family_metric(z, sets, fo, gen);
+  if (params_.collection == "auto" && !family_beats_refit(z, sets, fm, fo, kFamilyChecks, gen)) {
+    return;
+  }
+  next.family_map = fm.map.to(at::kFloat);
+  if (params_.embed_norm != "none") {
+    // The map's space is kept as it is: its unit is the family's within-cluster spread.
+    const int64_t r = fm.map.size(0);
+    next.source_embed_mean = at::zeros({r}, next.family_map.options());
+    next.source_embed_std = at::ones({r}, next.family_map.options());
+  }
+}
+
 Mixture Model::adapt_gaussian(const State &state, const at::Tensor &z) const {
   GaussianAdaptOptions o;
   o.k = params_.k;
@@ -311,6 +345,10 @@ Mixture Model::adapt_gaussian(const State &state, const at::Tensor &z) const {
   o.restart_rows = params_.restart_rows;
   o.chunk_rows = params_.chunk_rows;
   o.shape_prior = params_.shape_prior;
+  if (state.family_map.defined()) {
+    // The family's covariance, the identity in the map's space, is not re-estimated.
+    o.fixed_cov = at::eye(z.size(1), z.options().dtype(at::kDouble));
+  }
   at::Generator gen = at::detail::createCPUGenerator(params_.seed);
   const Mixture source = state.source.defined() ? state.source.to(at::kDouble) : Mixture{};
   return adapt_mixture(z, source.defined() ? &source : nullptr, o, gen).mixture;

@@ -86,6 +86,10 @@ class Model {
     // shapes of algo=kmeans's clusters. Means only for centroids set by the user.
     Mixture source;
     at::Tensor source_counts;  // rows per source cluster (hard labels); undefined if unknown
+    // tdcm, metric=gaussian, collection=family: the learned map (r x b, float)
+    // from the encoder's output to the space the blocks cluster in, where the
+    // family's within-cluster covariance is the identity.
+    at::Tensor family_map;
     // tdcm, metric=gaussian, single-set fit: the source's embedding statistics,
     // applied to every later set so that both live in one space.
     at::Tensor source_embed_mean;
@@ -109,6 +113,8 @@ class Model {
 
   // Rows of a caller's buffer as standardised chunks on the model's device.
   RowSource rows_of(const State &state, const float *x, int64_t n) const;
+  // Columns of tdcm's embedding: the encoder's, or the family map's rows.
+  int64_t width(const State &state) const;
   at::Tensor embed(const State &state, const float *x, int64_t n) const;
   // Embeds a whole set; with embed_norm, standardises it by its own
   // statistics, or by `mean`/`std` when given.
@@ -126,6 +132,10 @@ class Model {
   // the mixture adapted to it (in the source's numbering when it has one).
   Embedded embed_for_mixture(const State &state, const float *x, int64_t n) const;
   Mixture adapt_gaussian(const State &state, const at::Tensor &z) const;
+  // collection fit, metric=gaussian: the family's metric (core/family_metric.h)
+  // into next.family_map, unless collection=auto finds a refit better.
+  void learn_family(State &next, const float *x, int64_t n, const std::vector<at::Tensor> &sets,
+                    at::Generator &gen) const;
   // tdcm, metric=gaussian: the k x k posterior of each cluster's name
   // (identity_probs), or undefined.
   at::Tensor identity_relabel(const State &state, const Mixture &adapted) const;

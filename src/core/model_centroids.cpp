@@ -8,7 +8,8 @@ namespace tdcm {
 bool Model::centroids_in_input_space() const {
   if (params_.algo != "tdcm") return true;
   if (!state_) return false;
-  return encoder_for(params_, state_->input_dim) == "identity" && params_.metric == "gaussian";
+  return encoder_for(params_, state_->input_dim) == "identity" && params_.metric == "gaussian" &&
+         !state_->family_map.defined();
 }
 
 int64_t Model::centroid_dim() const {

@@ -44,6 +44,7 @@ ModelFile Model::to_file() const {
       {"source.counts", &s.source_counts},
       {"source.embed_mean", &s.source_embed_mean},
       {"source.embed_std", &s.source_embed_std},
+      {"family.map", &s.family_map},
       {"target.counts", &s.target_counts}};
   for (const auto &[name, t] : optional) {
     if (t->defined()) file.tensors.emplace_back(name, *t);
@@ -115,8 +116,19 @@ Model Model::from_file(const ModelFile &file, const char *overrides, const std::
   };
   const int64_t k = params.k;
   const int64_t d = file.input_dim;
+  // tdcm's family map takes the encoder's output to the blocks' space.
+  const at::Tensor family_map = find("family.map");
+  if (family_map.defined()) {
+    const int64_t b = embedding_width(params, d);
+    if (params.algo != "tdcm" || params.metric != "gaussian" || family_map.dim() != 2 ||
+        family_map.size(1) != b || family_map.size(0) < 1 || family_map.size(0) > b) {
+      bad("tensor 'family.map' does not fit the model");
+    }
+  }
   // Centroids and mixtures live in the (standardised) input, or tdcm's embedding.
-  const int64_t w = params.algo == "tdcm" ? embedding_width(params, d) : d;
+  const int64_t w = params.algo != "tdcm"  ? d
+                    : family_map.defined() ? family_map.size(0)
+                                           : embedding_width(params, d);
   auto get_mixture = [&](const std::string &prefix) {
     Mixture m{find(prefix + "means"), find(prefix + "covs"), find(prefix + "weights"),
               find(prefix + "sizes")};
@@ -182,6 +194,7 @@ Model Model::from_file(const ModelFile &file, const char *overrides, const std::
     }
   } else {
     state.net = net_from_tensors(params, d, file.tensors);
+    state.family_map = family_map;
     state.adapted_mean = find("adapted.embed_mean");
     state.adapted_std = find("adapted.embed_std");
     state.source_centroids = find("source.centroids");
@@ -212,7 +225,7 @@ Model Model::from_file(const ModelFile &file, const char *overrides, const std::
   };
   for (at::Tensor *t : {&state.input_mean, &state.input_std, &state.centroids, &state.adapted,
                         &state.adapted_mean, &state.adapted_std, &state.source_centroids,
-                        &state.source_embed_mean, &state.source_embed_std}) {
+                        &state.source_embed_mean, &state.source_embed_std, &state.family_map}) {
     to_device(*t);
   }
   state.source = state.source.to(model.device_);

@@ -38,6 +38,8 @@ struct Params {
   std::string metric = "gaussian";    // paper: shared
   double shape_prior = 0.1;           // paper: irrelevant (metric=shared)
   bool identity_probs = true;         // paper: irrelevant (metric=shared)
+  std::string collection = "auto";    // paper: refit
+  std::string covariance = "full";    // algo=gmm
   std::string embed_norm = "global";  // paper: none
   std::string init = "auto";          // paper: identity
   int64_t infer_blocks = 20;          // paper: 0 (= blocks)

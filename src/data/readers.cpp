@@ -802,7 +802,7 @@ void write_labels_csv(const std::string &path, const int32_t *labels, const floa
 }
 
 void write_matrix_csv(const std::string &path, const float *x, const int32_t *labels, int64_t rows,
-                      int64_t cols) {
+                      int64_t cols, const int64_t *set_ids) {
   if (rows < 0 || cols < 1 || (rows > 0 && x == nullptr)) {
     throw std::invalid_argument("write_matrix_csv: x is null, rows < 0 or cols < 1");
   }
@@ -812,12 +812,17 @@ void write_matrix_csv(const std::string &path, const float *x, const int32_t *la
     w.put('x');
     w.put_int(j);
   }
+  if (set_ids != nullptr) w.put(",set");
   if (labels != nullptr) w.put(",label");
   w.put('\n');
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t j = 0; j < cols; ++j) {
       if (j > 0) w.put(',');
       w.put_float(x[static_cast<size_t>(i * cols + j)]);
+    }
+    if (set_ids != nullptr) {
+      w.put(',');
+      w.put_int(set_ids[i]);
     }
     if (labels != nullptr) {
       w.put(',');

@@ -68,9 +68,9 @@ Matrix read_matrix(const std::string &path, const CsvOptions &options = {},
 void write_labels_csv(const std::string &path, const int32_t *labels, const float *probs,
                       int64_t rows, int64_t k);
 
-// Writes a float matrix (and optional label column, last) as CSV with a
-// header "x0,...,x{d-1}[,label]".
+// Writes a float matrix (and optional data-set id and label columns, last) as
+// CSV with a header "x0,...,x{d-1}[,set][,label]".
 void write_matrix_csv(const std::string &path, const float *x, const int32_t *labels, int64_t rows,
-                      int64_t cols);
+                      int64_t cols, const int64_t *set_ids = nullptr);
 
 }  // namespace tdcm::data

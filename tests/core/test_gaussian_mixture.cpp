@@ -335,3 +335,38 @@ TEST(CoreGaussianMixture, MixtureFromMeansUsesTheNearestMean) {
   EXPECT_LT(max_abs_diff(got.covs, want.covs), 1e-12);
   EXPECT_LT(max_abs_diff(got.sizes, want.sizes), 1e-12);
 }
+
+namespace {
+
+// Tied EM: every component ends with the same covariance, the pooled
+// within-component scatter, which for components of one true shape is near it.
+TEST(CoreGaussianMixture, TiedEmSharesOneCovarianceNearTheTrueShape) {
+  const at::Tensor means = at::tensor({0.0, 0.0, 8.0, 1.0, 2.0, 9.0}, at::kDouble).view({3, 2});
+  const at::Tensor shape = at::tensor({1.0, 0.6, 0.6, 0.8}, at::kDouble).view({2, 2});
+  const Drawn data = draw(means, shape.expand({3, 2, 2}).contiguous(), {400, 300, 300}, 11);
+  const tdcm::RowSource rows = tdcm::tensor_rows(data.x, 256);
+  EmOptions tied;
+  tied.covariance = tdcm::CovarianceModel::Tied;
+  const tdcm::EmResult r = tdcm::em(rows, tdcm::tied(rough_start(data.truth)), tied);
+  for (int64_t j = 1; j < 3; ++j) {
+    EXPECT_EQ(max_abs_diff(r.mixture.covs[j], r.mixture.covs[0]), 0.0) << "component " << j;
+  }
+  EXPECT_LT(max_abs_diff(r.mixture.covs[0], shape), 0.12);  // 1000 rows: sampling error ~0.05
+  EXPECT_LT(max_abs_diff(r.mixture.means, means), 0.2);
+}
+
+// Fixed-covariance EM moves means and weights only.
+TEST(CoreGaussianMixture, FixedCovarianceEmKeepsTheStartsCovariances) {
+  const Drawn data = three_components(5, 200);
+  const tdcm::RowSource rows = tdcm::tensor_rows(data.x, 256);
+  Mixture start = rough_start(data.truth);
+  start.covs = at::eye(2, at::kDouble).expand({3, 2, 2}).contiguous();
+  EmOptions fixed;
+  fixed.covariance = tdcm::CovarianceModel::Fixed;
+  const tdcm::EmResult r = tdcm::em(rows, start, fixed);
+  EXPECT_EQ(max_abs_diff(r.mixture.covs, start.covs), 0.0);
+  EXPECT_GT(max_abs_diff(r.mixture.means, start.means), 0.01);  // the means did move
+  EXPECT_LT(max_abs_diff(r.mixture.means, data.truth.means), 0.3);
+}
+
+}  // namespace
