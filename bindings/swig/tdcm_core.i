@@ -57,6 +57,8 @@
 /* Protocol P3's generator feeds the benchmarks and `tdcm synth --protocol p3`;
  * pipelines bring their own data. */
 %ignore tdcm_synth_structured;
+/* Not bound yet: the labelled collection fit (C API and `tdcm fit --supervised`). */
+%ignore tdcm_fit_labelled;
 /* Compile-time macros: tdcm_version() gives the run-time version. */
 %ignore TDCM_VERSION_MAJOR;
 %ignore TDCM_VERSION_MINOR;

@@ -195,6 +195,19 @@ TDCM_API tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_
                                        const int64_t *set_ids, tdcm_progress_fn fn,
                                        void *user_data);
 
+/** As tdcm_fit() on a collection of source sets, with a label per row: the
+ *  cluster of the row within its data set (ids need not agree across sets).
+ *  The family metric (parameter collection) is then estimated from the
+ *  labelled clusters rather than from the fit's own clustering of each set;
+ *  later sets are still clustered without labels.
+ *  @param[in] set_ids n data-set ids (at least two distinct sets).
+ *  @param[in] labels n cluster ids, each >= 0.
+ *  @return as tdcm_fit(); ::TDCM_ERR_INVALID_ARGUMENT unless algo=tdcm,
+ *          metric=gaussian and collection is auto or family, or for a
+ *          negative label or a single set. */
+TDCM_API tdcm_status tdcm_fit_labelled(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                                       const int64_t *set_ids, const int32_t *labels);
+
 /** Cluster a target data set in one forward pass: adapt the centroids to all
  *  n rows (chunked, bounded memory), then label each row. The model is not
  *  changed. For k-means the fixed fitted centroids are used.

@@ -252,7 +252,7 @@ namespace {
 // The fit of tdcm_fit and tdcm_fit_progress, on checked arguments with the
 // write lock held; `fn` is the callback of this fit (or NULL).
 void fit_locked(tdcm_model *model, const float *x, int64_t n, int64_t d, const int64_t *set_ids,
-                tdcm_progress_fn fn, void *user_data) {
+                tdcm_progress_fn fn, void *user_data, const int32_t *labels = nullptr) {
   const tdcm::Params &params = model->model.params();
   tdcm::apply_threads(params.threads,
                       params.algo == "tdcm" ? tdcm::Work::Training : tdcm::Work::Inference);
@@ -260,7 +260,7 @@ void fit_locked(tdcm_model *model, const float *x, int64_t n, int64_t d, const i
   if (fn != nullptr) {
     progress = [fn, user_data](const tdcm_progress &p) { return fn(&p, user_data) == 0; };
   }
-  model->model.fit(x, n, d, set_ids, progress);
+  model->model.fit(x, n, d, set_ids, progress, labels);
 }
 
 }  // namespace
@@ -282,6 +282,18 @@ tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_t n, int6
   check_matrix(x, n, d);
   WriteLock lock(model);
   fit_locked(model, x, n, d, set_ids, fn, user_data);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_fit_labelled(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                              const int64_t *set_ids, const int32_t *labels) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  require(set_ids, "set_ids");
+  require(labels, "labels");
+  check_matrix(x, n, d);
+  WriteLock lock(model);
+  fit_locked(model, x, n, d, set_ids, model->progress, model->progress_user, labels);
   TDCM_API_END
 }
 

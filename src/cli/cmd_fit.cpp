@@ -41,6 +41,9 @@ const char kUsage[] =
     "                         column of a CSV): scores as with --label-column\n"
     "  --set-column N|last    0-based column of integer data-set ids: rows with equal\n"
     "                         ids form one data set of a collection fit\n"
+    "  --supervised           the labels also train: a collection fit estimates the\n"
+    "                         family metric from them (tdcm_fit_labelled; labels are\n"
+    "                         cluster ids within each set)\n"
     "  -h, --help             show this help\n";
 
 // Row indices of each data set of a collection, by ascending id.
@@ -84,7 +87,7 @@ void report_source_scores(tdcm_model *model, const Dataset &ds) {
 
 // fit --centroids without --input: the model is the centroids, no fit.
 int run_from_centroids(const Args &args, const std::string &output) {
-  for (const char *option : {"label-column", "labels", "set-column"}) {
+  for (const char *option : {"label-column", "labels", "set-column", "supervised"}) {
     if (args.has(option)) throw UsageError(std::string("--") + option + " needs --input");
   }
   const std::string path = args.require("centroids");
@@ -126,8 +129,14 @@ int run(const Args &args) {
   FitProgress progress(stderr);
   check(tdcm_set_progress_callback(model.get(), &FitProgress::callback, &progress));
   const Stopwatch watch;
-  const tdcm_status status = tdcm_fit(model.get(), ds.x.data(), ds.n, ds.d,
-                                      ds.set_ids.empty() ? nullptr : ds.set_ids.data());
+  const bool supervised = args.has("supervised");
+  if (supervised && (ds.labels.empty() || ds.set_ids.empty())) {
+    throw UsageError("--supervised needs labels (--label-column or --labels) and --set-column");
+  }
+  const int64_t *ids = ds.set_ids.empty() ? nullptr : ds.set_ids.data();
+  const tdcm_status status =
+      supervised ? tdcm_fit_labelled(model.get(), ds.x.data(), ds.n, ds.d, ids, ds.labels.data())
+                 : tdcm_fit(model.get(), ds.x.data(), ds.n, ds.d, ids);
   const double fit_s = watch.seconds();
   progress.finish();
   check(status);
@@ -166,7 +175,8 @@ const Command &fit_command() {
                                 {"params", true},
                                 {"label-column", true},
                                 {"labels", true},
-                                {"set-column", true}},
+                                {"set-column", true},
+                                {"supervised", false}},
                                &run};
   return command;
 }

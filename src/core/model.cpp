@@ -189,7 +189,7 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
 }
 
 void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
-                const ProgressFn &progress) {
+                const ProgressFn &progress, const int32_t *labels) {
   if (n < params_.k) {
     fail(TDCM_ERR_INVALID_ARGUMENT, "n=" + std::to_string(n) + " rows is fewer than k=" +
                                         std::to_string(params_.k) + " clusters");
@@ -200,6 +200,20 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
                              params_.input_shape + " needs " + std::to_string(image.numel()));
   }
   const std::vector<at::Tensor> sets = group_rows(set_ids, n, params_.k);
+  if (labels != nullptr) {
+    if (params_.algo != "tdcm" || params_.metric != "gaussian" || params_.collection == "refit" ||
+        sets.size() < 2) {
+      fail(TDCM_ERR_INVALID_ARGUMENT,
+           "labels train the family metric of a collection fit (algo=tdcm, metric=gaussian, "
+           "collection auto or family, at least two data sets)");
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      if (labels[i] < 0) {
+        fail(TDCM_ERR_INVALID_ARGUMENT, "label " + std::to_string(labels[i]) + " of row " +
+                                            std::to_string(i) + " is negative");
+      }
+    }
+  }
   if (params_.algo == "tdcm" && params_.init == "source" && sets.size() > 1) {
     fail(TDCM_ERR_BAD_PARAMETER,
          "parameter 'init': source needs a single source set (use auto or kmeans++ for a "
@@ -261,7 +275,7 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
     train_net(next.net, params_, data, device_sets, gen, progress);
     if (sets.size() > 1 && params_.metric == "gaussian" && params_.collection != "refit") {
-      learn_family(next, x, n, device_sets, gen);
+      learn_family(next, x, n, device_sets, labels, gen);
     } else if (sets.size() == 1 && params_.metric == "gaussian") {
       at::NoGradGuard no_grad;
       const Embedded e = embed_set(next, x, n);
@@ -320,12 +334,13 @@ at::Tensor Model::identity_relabel(const State &state, const Mixture &adapted) c
 }
 
 void Model::learn_family(State &next, const float *x, int64_t n,
-                         const std::vector<at::Tensor> &sets, at::Generator &gen) const {
+                         const std::vector<at::Tensor> &sets, const int32_t *labels,
+                         at::Generator &gen) const {
   at::NoGradGuard no_grad;
   const at::Tensor z = embed(next, x, n).to(at::kDouble);
   FamilyOptions fo;
   fo.k = params_.k;
-  const FamilyMetric fm = learn_family_metric(z, sets, fo, gen);
+  const FamilyMetric fm = learn_family_metric(z, sets, fo, gen, labels);
   if (params_.collection == "auto" && !family_beats_refit(z, sets, fm, fo, kFamilyChecks, gen)) {
     return;
   }

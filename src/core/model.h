@@ -33,8 +33,10 @@ class Model {
   int64_t embed_dim() const;
 
   // x: n x d row-major float32, finite (the C API checks). set_ids: NULL or n ids.
-  void fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
-           const ProgressFn &progress);
+  // labels: NULL, or n cluster ids (>= 0) within each set, which a collection
+  // fit's family metric is then estimated from (in place of its own clustering).
+  void fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids, const ProgressFn &progress,
+           const int32_t *labels = nullptr);
   void assign(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const;
   void adapt(const float *x, int64_t n, int64_t d);
   void predict(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const;
@@ -135,7 +137,7 @@ class Model {
   // collection fit, metric=gaussian: the family's metric (core/family_metric.h)
   // into next.family_map, unless collection=auto finds a refit better.
   void learn_family(State &next, const float *x, int64_t n, const std::vector<at::Tensor> &sets,
-                    at::Generator &gen) const;
+                    const int32_t *labels, at::Generator &gen) const;
   // tdcm, metric=gaussian: the k x k posterior of each cluster's name
   // (identity_probs), or undefined.
   at::Tensor identity_relabel(const State &state, const Mixture &adapted) const;
