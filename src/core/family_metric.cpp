@@ -69,9 +69,11 @@ FamilyMetric learn_family_metric(const at::Tensor &x, const std::vector<at::Tens
                        .to(at::kLong)
                        .to(x.device());
   }
+  // rounds = 0 keeps the pooled covariance; one pass still finds the clusters
+  // that the between-cluster scatter comes from.
   const int64_t rounds = labels != nullptr ? 1 : o.rounds;
   at::Tensor between;
-  for (int64_t round = 0; round < rounds; ++round) {
+  for (int64_t round = 0; round < std::max<int64_t>(rounds, 1); ++round) {
     const at::Tensor l = cholesky_of(cov, reg);
     at::Tensor within = at::zeros({d, d}, opts);
     between = at::zeros({d, d}, opts);
@@ -95,6 +97,7 @@ FamilyMetric learn_family_metric(const at::Tensor &x, const std::vector<at::Tens
       const at::Tensor b = (means - xs.mean(0, true)) * counts.sqrt().unsqueeze(1);
       between.add_(b.t().mm(b));
     }
+    if (rounds == 0) break;
     cov = within / static_cast<double>(total);
     cov = (cov + cov.t()) * 0.5;
   }
@@ -114,7 +117,8 @@ FamilyMetric learn_family_metric(const at::Tensor &x, const std::vector<at::Tens
   int64_t rank = (m.spectrum >= o.min_between).sum().item<int64_t>();
   rank = std::max<int64_t>(rank, 1);
   if (o.max_rank > 0) rank = std::min(rank, o.max_rank);
-  m.map = u.narrow(1, 0, rank).t().mm(linv).contiguous();
+  m.whitening = u.t().mm(linv).contiguous();
+  m.map = m.whitening.narrow(0, 0, rank).contiguous();
   return m;
 }
 

@@ -20,7 +20,7 @@ namespace tdcm {
 
 struct FamilyOptions {
   int64_t k = 5;
-  int64_t rounds = 8;    // alternations of clustering and re-estimation
+  int64_t rounds = 8;    // alternations of clustering and re-estimation (0: the pooled covariance)
   int64_t restarts = 3;  // k-means restarts per training set and round
   // Directions kept: those whose between-cluster variance, in units of the
   // within-cluster one, is at least this (and at most max_rank of them).
@@ -32,7 +32,8 @@ struct FamilyOptions {
 struct FamilyMetric {
   at::Tensor covariance;  // d x d, double: pooled within-cluster covariance
   at::Tensor between;     // d x d, double: pooled between-cluster scatter per row
-  at::Tensor map;         // r x d, double: the whitening map onto the kept directions
+  at::Tensor whitening;   // d x d, double: U^T L^-1, rows by descending between-cluster variance
+  at::Tensor map;         // r x d, double: its first r rows, the kept directions
   at::Tensor spectrum;    // d: between-cluster variances along the whitened directions, descending
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/family_metric.h"
+#include "core/family_training.h"
 #include "core/gaussian_adapt.h"
 #include "core/nearest.h"
 #include "core/runtime.h"
@@ -275,7 +276,7 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
     train_net(next.net, params_, data, device_sets, gen, progress);
     if (sets.size() > 1 && params_.metric == "gaussian" && params_.collection != "refit") {
-      learn_family(next, x, n, device_sets, labels, gen);
+      learn_family(next, x, n, device_sets, labels, gen, progress);
     } else if (sets.size() == 1 && params_.metric == "gaussian") {
       at::NoGradGuard no_grad;
       const Embedded e = embed_set(next, x, n);
@@ -335,14 +336,25 @@ at::Tensor Model::identity_relabel(const State &state, const Mixture &adapted) c
 
 void Model::learn_family(State &next, const float *x, int64_t n,
                          const std::vector<at::Tensor> &sets, const int32_t *labels,
-                         at::Generator &gen) const {
+                         at::Generator &gen, const ProgressFn &progress) const {
   at::NoGradGuard no_grad;
   const at::Tensor z = embed(next, x, n).to(at::kDouble);
   FamilyOptions fo;
   fo.k = params_.k;
-  const FamilyMetric fm = learn_family_metric(z, sets, fo, gen, labels);
+  fo.rounds = params_.family_rounds;
+  FamilyMetric fm = learn_family_metric(z, sets, fo, gen, labels);
   if (params_.collection == "auto" && !family_beats_refit(z, sets, fm, fo, kFamilyChecks, gen)) {
     return;
+  }
+  if (params_.family_epochs > 0) {
+    FamilyTrainOptions to;
+    to.k = params_.k;
+    to.rank = fm.map.size(0);
+    to.epochs = params_.family_epochs;
+    to.lr = params_.family_lr;
+    at::AutoGradMode grad(true);
+    fm.whitening = refine_family_map(z, sets, fm.whitening, to, gen, progress);
+    fm.map = fm.whitening.narrow(0, 0, to.rank).contiguous();
   }
   next.family_map = fm.map.to(at::kFloat);
   if (params_.embed_norm != "none") {

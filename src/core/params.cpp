@@ -248,6 +248,17 @@ const std::vector<Entry> &entries() {
         "family when, on held-out halves of up to 10 training sets, it predicts the rows "
         "better than a full-covariance refit of the other half; paper: refit"},
        TDCM_CHOICE(collection, "auto", "family", "refit")},
+      {{"family_rounds", "int", "8", "[0, 1000]",
+        "collection=family: rounds of clustering the training sets in the whitened space and "
+        "re-estimating the covariance (0 = the pooled covariance of the set-centred rows)"},
+       TDCM_INT(family_rounds, 0, 1000)},
+      {{"family_epochs", "int", "30", "[0, 1000000]",
+        "collection=family: epochs of gradient refinement of the family's map through the "
+        "Gaussian blocks' likelihood on each training set (Adam, one step per set)"},
+       TDCM_INT(family_epochs, 0, 1000000)},
+      {{"family_lr", "float", "0.001", "(0, 10]", "collection=family: the Adam learning rate of "
+        "family_epochs"},
+       TDCM_REAL(family_lr, 0.0, true, 10.0)},
       {{"covariance", "enum", "full", "full|tied",
         "algo=gmm: one covariance per component (full) or one shared by all (tied)"},
        TDCM_CHOICE(covariance, "full", "tied")},
@@ -381,6 +392,7 @@ Params paper_params() {
   p.encoder = "mlp";
   p.metric = "shared";
   p.collection = "refit";
+  p.family_epochs = 0;
   p.embed_norm = "none";
   p.init = "identity";
   p.infer_blocks = 0;

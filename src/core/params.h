@@ -39,6 +39,9 @@ struct Params {
   double shape_prior = 0.1;           // paper: irrelevant (metric=shared)
   bool identity_probs = true;         // paper: irrelevant (metric=shared)
   std::string collection = "auto";    // paper: refit
+  int64_t family_rounds = 8;          // collection=family: clustering/re-estimation rounds
+  int64_t family_epochs = 30;         // collection=family: gradient epochs on its map
+  double family_lr = 0.001;           // collection=family: their Adam learning rate
   std::string covariance = "full";    // algo=gmm
   std::string embed_norm = "global";  // paper: none
   std::string init = "auto";          // paper: identity
