@@ -35,9 +35,9 @@ type Progress struct {
 // fit for ever).
 type ProgressFunc func(Progress) bool
 
-// SetProgress sets (or with nil, removes) the function Fit and FitSets call
-// after each epoch (for k-means, after each restart). It is read when a fit
-// starts.
+// SetProgress sets (or with nil, removes) the function Fit, FitSets and
+// FitLabelled call after each epoch (for k-means, after each restart). It is
+// read when a fit starts.
 func (m *Model) SetProgress(fn ProgressFunc) {
 	m.progress.Store(fn)
 }

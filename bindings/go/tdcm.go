@@ -28,9 +28,11 @@ static tdcm_status tdcmgo_load(tdcm_model **out, const char *path, const char *p
   return s;
 }
 
+// With labels (non-NULL only from FitLabelled) the labelled fit.
 static tdcm_status tdcmgo_fit(tdcm_model *m, const float *x, int64_t n, int64_t d,
-                              const int64_t *set_ids, char **err) {
-  tdcm_status s = tdcm_fit(m, x, n, d, set_ids);
+                              const int64_t *set_ids, const int32_t *labels, char **err) {
+  tdcm_status s = labels ? tdcm_fit_labelled(m, x, n, d, set_ids, labels)
+                         : tdcm_fit(m, x, n, d, set_ids);
   *err = tdcmgo_error(s);
   return s;
 }
@@ -116,8 +118,12 @@ static int tdcmgo_on_progress(const tdcm_progress *p, void *user) {
 }
 
 static tdcm_status tdcmgo_fit_progress(tdcm_model *m, const float *x, int64_t n, int64_t d,
-                                       const int64_t *set_ids, uintptr_t handle, char **err) {
-  tdcm_status s = tdcm_fit_progress(m, x, n, d, set_ids, tdcmgo_on_progress, (void *)handle);
+                                       const int64_t *set_ids, const int32_t *labels,
+                                       uintptr_t handle, char **err) {
+  tdcm_status s = labels ? tdcm_fit_labelled_progress(m, x, n, d, set_ids, labels,
+                                                      tdcmgo_on_progress, (void *)handle)
+                         : tdcm_fit_progress(m, x, n, d, set_ids, tdcmgo_on_progress,
+                                             (void *)handle);
   *err = tdcmgo_error(s);
   return s;
 }
@@ -437,6 +443,40 @@ func (m *Model) FitSets(x []float32, d int, setIDs []int64) error {
 		}
 		ids = (*C.int64_t)(unsafe.Pointer(&setIDs[0]))
 	}
+	return m.fit(x, n, d, ids, nil)
+}
+
+// FitLabelled trains on a collection of source data sets with a label per
+// row: labels[i] is the cluster of row i within its set setIDs[i] (cluster
+// ids need not agree across sets). The family metric (parameter collection)
+// is then estimated from these labelled clusters rather than from the fit's
+// own clustering of each set; later sets are still clustered without labels.
+// The SetProgress func is called as for FitSets. NullArgument for nil setIDs
+// or labels; InvalidArgument for slices that are not one entry per row, a
+// negative label, a single set, or a model that is not algo=tdcm with
+// metric=gaussian and collection auto or family.
+func (m *Model) FitLabelled(x []float32, d int, setIDs []int64, labels []int32) error {
+	n, err := rows(x, d)
+	if err != nil {
+		return err
+	}
+	if setIDs == nil {
+		return &Error{Status: NullArgument, Message: "setIDs is nil"}
+	}
+	if labels == nil {
+		return &Error{Status: NullArgument, Message: "labels is nil"}
+	}
+	if len(setIDs) != n {
+		return invalid("setIDs has %d entries for %d rows", len(setIDs), n)
+	}
+	if len(labels) != n {
+		return invalid("labels has %d entries for %d rows", len(labels), n)
+	}
+	return m.fit(x, n, d, (*C.int64_t)(unsafe.Pointer(&setIDs[0])), int32s(labels))
+}
+
+// fit is FitSets (labels nil) or FitLabelled on checked arguments.
+func (m *Model) fit(x []float32, n, d int, ids *C.int64_t, labels *C.int32_t) error {
 	h, err := m.acquire()
 	if err != nil {
 		return err
@@ -445,13 +485,13 @@ func (m *Model) FitSets(x []float32, d int, setIDs []int64) error {
 	var msg *C.char
 	fn, _ := m.progress.Load().(ProgressFunc)
 	if fn == nil {
-		return check(C.tdcmgo_fit(h, floats(x), C.int64_t(n), C.int64_t(d), ids, &msg), msg)
+		return check(C.tdcmgo_fit(h, floats(x), C.int64_t(n), C.int64_t(d), ids, labels, &msg), msg)
 	}
 	// The context lives for this call: the library keeps no pointer to it after.
 	fit := &progressFit{fn: fn}
 	handle := cgo.NewHandle(fit)
 	defer handle.Delete()
-	err = check(C.tdcmgo_fit_progress(h, floats(x), C.int64_t(n), C.int64_t(d), ids,
+	err = check(C.tdcmgo_fit_progress(h, floats(x), C.int64_t(n), C.int64_t(d), ids, labels,
 		C.uintptr_t(handle), &msg), msg)
 	if fit.panicked {
 		panic(fit.panicValue) // the callback's own panic, now outside the library's frames

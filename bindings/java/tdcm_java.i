@@ -138,6 +138,10 @@ static int tdcmjni_require(JNIEnv *jenv, const void *array, const char *what) {
 %typemap(freearg) CTYPE *NAME %{
   if ($1 != NULL) (*jenv)->Release##JFUNC##ArrayElements(jenv, $input, (JELEM *)$1, JNI_ABORT);
 %}
+/* Nothing comes back: without this, a const input named like an output (const
+   int32_t *labels) would get the output's argout, SWIG matching it with the
+   const stripped. */
+%typemap(argout) CTYPE *NAME ""
 %enddef
 TDCMJNI_ARRAY_IN(float, TDCM_FLOATS_IN, float, jfloatArray, jfloat, Float)
 TDCMJNI_ARRAY_IN(int32_t, TDCM_INT32S_IN, int, jintArray, jint, Int)
@@ -352,10 +356,13 @@ static void tdcmjni_reports(JNIEnv *jenv, jobjectArray out, const tdcm_cluster_r
 /* The seed is a 64-bit unsigned value: a Java long with the same bits. */
 %apply long long { uint64_t seed };
 
-/* Bound below instead: tdcm_jni_save_bytes returns a byte[]; tdcm_jni_fit and
-   tdcm_jni_fit_direct call a ProgressListener through a trampoline. */
+/* Bound below instead: tdcm_jni_save_bytes returns a byte[]; tdcm_jni_fit,
+   tdcm_jni_fit_labelled and their _direct variants call a ProgressListener
+   through a trampoline. */
 %ignore tdcm_save_buffer;
 %ignore tdcm_fit_progress;
+%ignore tdcm_fit_labelled;
+%ignore tdcm_fit_labelled_progress;
 /* Bound below instead: tdcm_label_pinned uses the arrays in place. */
 %ignore tdcm_assign;
 %ignore tdcm_predict;
@@ -377,7 +384,7 @@ static void tdcmjni_reports(JNIEnv *jenv, jobjectArray out, const tdcm_cluster_r
 
 /* ---- Direct-buffer variants (no copy at all) ------------------------------ */
 %apply float *TDCM_FLOATS_DIRECT { const float *x_direct, float *probs_direct };
-%apply int32_t *TDCM_INT32S_DIRECT { int32_t *labels_direct };
+%apply int32_t *TDCM_INT32S_DIRECT { int32_t *labels_direct, const int32_t *labels_direct };
 %apply int64_t *TDCM_INT64S_DIRECT { const int64_t *set_ids_direct };
 %inline %{
 static tdcm_status tdcm_adapt_direct(tdcm_model *model, const float *x_direct, int64_t n,
@@ -592,13 +599,18 @@ static int tdcmjni_on_progress(const tdcm_progress *p, void *user) {
   return ctx->thrown != NULL || !go_on ? 1 : 0;
 }
 
-/* tdcm_fit, through tdcm_fit_progress when a listener is given. */
+/* tdcm_fit (labelled: tdcm_fit_labelled with `labels`), through
+   tdcm_fit_progress (tdcm_fit_labelled_progress) when a listener is given. */
 static tdcm_status tdcmjni_fit(JNIEnv *jenv, tdcm_model *model, const float *x, int64_t n,
-                               int64_t d, const int64_t *set_ids, jobject listener) {
+                               int64_t d, const int64_t *set_ids, int labelled,
+                               const int32_t *labels, jobject listener) {
   tdcmjni_progress ctx;
   tdcm_status status;
   jclass listener_class;
-  if (listener == NULL) return tdcm_fit(model, x, n, d, set_ids);
+  if (listener == NULL) {
+    return labelled ? tdcm_fit_labelled(model, x, n, d, set_ids, labels)
+                    : tdcm_fit(model, x, n, d, set_ids);
+  }
   memset(&ctx, 0, sizeof ctx);
   ctx.jenv = jenv;
   ctx.listener = listener;
@@ -611,9 +623,14 @@ static tdcm_status tdcmjni_fit(JNIEnv *jenv, tdcm_model *model, const float *x, 
   ctx.progress_class = (*jenv)->FindClass(jenv, "org/tdcm/Progress");
   if (ctx.progress_class == NULL) return TDCM_ERR_INTERNAL;
   ctx.progress_ctor = (*jenv)->GetMethodID(jenv, ctx.progress_class, "<init>", "(IIDDDDD)V");
-  status = ctx.progress_ctor == NULL
-               ? TDCM_ERR_INTERNAL
-               : tdcm_fit_progress(model, x, n, d, set_ids, tdcmjni_on_progress, &ctx);
+  if (ctx.progress_ctor == NULL) {
+    status = TDCM_ERR_INTERNAL;
+  } else if (labelled) {
+    status = tdcm_fit_labelled_progress(model, x, n, d, set_ids, labels, tdcmjni_on_progress,
+                                        &ctx);
+  } else {
+    status = tdcm_fit_progress(model, x, n, d, set_ids, tdcmjni_on_progress, &ctx);
+  }
   (*jenv)->DeleteLocalRef(jenv, ctx.progress_class);
   if (ctx.thrown != NULL) {
     (*jenv)->Throw(jenv, ctx.thrown); /* the status typemap keeps a pending exception */
@@ -626,11 +643,22 @@ static tdcm_status tdcmjni_fit(JNIEnv *jenv, tdcm_model *model, const float *x, 
 %inline %{
 static tdcm_status tdcm_jni_fit(JNIEnv *jenv, tdcm_model *model, const float *x, int64_t n,
                                 int64_t d, const int64_t *set_ids, jobject listener) {
-  return tdcmjni_fit(jenv, model, x, n, d, set_ids, listener);
+  return tdcmjni_fit(jenv, model, x, n, d, set_ids, 0, NULL, listener);
 }
 static tdcm_status tdcm_jni_fit_direct(JNIEnv *jenv, tdcm_model *model, const float *x_direct,
                                        int64_t n, int64_t d, const int64_t *set_ids_direct,
                                        jobject listener) {
-  return tdcmjni_fit(jenv, model, x_direct, n, d, set_ids_direct, listener);
+  return tdcmjni_fit(jenv, model, x_direct, n, d, set_ids_direct, 0, NULL, listener);
+}
+static tdcm_status tdcm_jni_fit_labelled(JNIEnv *jenv, tdcm_model *model, const float *x,
+                                         int64_t n, int64_t d, const int64_t *set_ids,
+                                         const int32_t *labels, jobject listener) {
+  return tdcmjni_fit(jenv, model, x, n, d, set_ids, 1, labels, listener);
+}
+static tdcm_status tdcm_jni_fit_labelled_direct(JNIEnv *jenv, tdcm_model *model,
+                                                const float *x_direct, int64_t n, int64_t d,
+                                                const int64_t *set_ids_direct,
+                                                const int32_t *labels_direct, jobject listener) {
+  return tdcmjni_fit(jenv, model, x_direct, n, d, set_ids_direct, 1, labels_direct, listener);
 }
 %}

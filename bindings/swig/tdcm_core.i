@@ -31,11 +31,11 @@
 
 /* ---- Not bound ---------------------------------------------------------- */
 /* Progress: each language passes its callback (a Java listener, a C# event, a
- * Go func) to tdcm_fit_progress through a trampoline of its own, with a
- * context that lives for that one call on that one thread. A callback
- * installed on the model (tdcm_set_progress_callback) would outlive the call
- * and could run on another thread's fit. The struct crosses as the
- * language's own value type. */
+ * Go func) to tdcm_fit_progress (tdcm_fit_labelled_progress for a labelled
+ * fit) through a trampoline of its own, with a context that lives for that
+ * one call on that one thread. A callback installed on the model
+ * (tdcm_set_progress_callback) would outlive the call and could run on
+ * another thread's fit. The struct crosses as the language's own value type. */
 %ignore tdcm_progress;
 %ignore tdcm_progress_fn;
 %ignore tdcm_set_progress_callback;
@@ -57,8 +57,6 @@
 /* Protocol P3's generator feeds the benchmarks and `tdcm synth --protocol p3`;
  * pipelines bring their own data. */
 %ignore tdcm_synth_structured;
-/* Not bound yet: the labelled collection fit (C API and `tdcm fit --supervised`). */
-%ignore tdcm_fit_labelled;
 /* Compile-time macros: tdcm_version() gives the run-time version. */
 %ignore TDCM_VERSION_MAJOR;
 %ignore TDCM_VERSION_MINOR;
@@ -74,7 +72,7 @@
 %apply float *TDCM_FLOATS_IN { const float *x, const float *centroids, const float *target_probs };
 %apply int64_t *TDCM_INT64S_IN { const int64_t *set_ids };
 %apply int32_t *TDCM_INT32S_IN {
-  const int32_t *truth, const int32_t *pred,
+  const int32_t *labels, const int32_t *truth, const int32_t *pred,
   const int32_t *source_truth, const int32_t *source_pred,
   const int32_t *target_truth, const int32_t *target_pred };
 /* Caller-allocated outputs (may be large). */

@@ -208,6 +208,17 @@ TDCM_API tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_
 TDCM_API tdcm_status tdcm_fit_labelled(tdcm_model *model, const float *x, int64_t n, int64_t d,
                                        const int64_t *set_ids, const int32_t *labels);
 
+/** As tdcm_fit_labelled(), reporting progress to @p fn for this call only, as
+ *  tdcm_fit_progress() does for tdcm_fit(): the model's own callback is
+ *  neither called nor changed.
+ *  @param[in] fn Callback, called as the model's would be; NULL reports nothing.
+ *  @param[in] user_data Passed back to @p fn unchanged; not owned, not kept.
+ *  @return as tdcm_fit_labelled(). */
+TDCM_API tdcm_status tdcm_fit_labelled_progress(tdcm_model *model, const float *x, int64_t n,
+                                                int64_t d, const int64_t *set_ids,
+                                                const int32_t *labels, tdcm_progress_fn fn,
+                                                void *user_data);
+
 /** Cluster a target data set in one forward pass: adapt the centroids to all
  *  n rows (chunked, bounded memory), then label each row. The model is not
  *  changed. For k-means the fixed fitted centroids are used.

@@ -249,8 +249,8 @@ tdcm_status tdcm_set_progress_callback(tdcm_model *model, tdcm_progress_fn fn, v
 
 namespace {
 
-// The fit of tdcm_fit and tdcm_fit_progress, on checked arguments with the
-// write lock held; `fn` is the callback of this fit (or NULL).
+// The fit of tdcm_fit, tdcm_fit_progress and the labelled fits, on checked
+// arguments with the write lock held; `fn` is the callback of this fit (or NULL).
 void fit_locked(tdcm_model *model, const float *x, int64_t n, int64_t d, const int64_t *set_ids,
                 tdcm_progress_fn fn, void *user_data, const int32_t *labels = nullptr) {
   const tdcm::Params &params = model->model.params();
@@ -261,6 +261,15 @@ void fit_locked(tdcm_model *model, const float *x, int64_t n, int64_t d, const i
     progress = [fn, user_data](const tdcm_progress &p) { return fn(&p, user_data) == 0; };
   }
   model->model.fit(x, n, d, set_ids, progress, labels);
+}
+
+// The arguments of tdcm_fit_labelled and tdcm_fit_labelled_progress.
+void check_labelled(const tdcm_model *model, const float *x, int64_t n, int64_t d,
+                    const int64_t *set_ids, const int32_t *labels) {
+  require(model, "model");
+  require(set_ids, "set_ids");
+  require(labels, "labels");
+  check_matrix(x, n, d);
 }
 
 }  // namespace
@@ -288,12 +297,19 @@ tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_t n, int6
 tdcm_status tdcm_fit_labelled(tdcm_model *model, const float *x, int64_t n, int64_t d,
                               const int64_t *set_ids, const int32_t *labels) {
   TDCM_API_BEGIN
-  require(model, "model");
-  require(set_ids, "set_ids");
-  require(labels, "labels");
-  check_matrix(x, n, d);
+  check_labelled(model, x, n, d, set_ids, labels);
   WriteLock lock(model);
   fit_locked(model, x, n, d, set_ids, model->progress, model->progress_user, labels);
+  TDCM_API_END
+}
+
+tdcm_status tdcm_fit_labelled_progress(tdcm_model *model, const float *x, int64_t n, int64_t d,
+                                       const int64_t *set_ids, const int32_t *labels,
+                                       tdcm_progress_fn fn, void *user_data) {
+  TDCM_API_BEGIN
+  check_labelled(model, x, n, d, set_ids, labels);
+  WriteLock lock(model);
+  fit_locked(model, x, n, d, set_ids, fn, user_data, labels);
   TDCM_API_END
 }
 

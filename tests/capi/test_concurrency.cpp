@@ -107,6 +107,13 @@ TEST(CapiConcurrency, CallsDuringAFitAreBusy) {
   busy(tdcm_fit(m.get(), data.source.data(), data.n, data.d, nullptr), "fit");
   busy(tdcm_fit_progress(m.get(), data.source.data(), data.n, data.d, nullptr, nullptr, nullptr),
        "fit_progress");
+  const std::vector<int64_t> set_ids(static_cast<size_t>(data.n), 0);
+  busy(tdcm_fit_labelled(m.get(), data.source.data(), data.n, data.d, set_ids.data(),
+                         data.source_y.data()),
+       "fit_labelled");
+  busy(tdcm_fit_labelled_progress(m.get(), data.source.data(), data.n, data.d, set_ids.data(),
+                                  data.source_y.data(), nullptr, nullptr),
+       "fit_labelled_progress");
   busy(tdcm_assign(m.get(), data.target.data(), data.n, data.d, labels.data(), nullptr), "assign");
   busy(tdcm_adapt(m.get(), data.target.data(), data.n, data.d), "adapt");
   busy(tdcm_predict(m.get(), data.target.data(), data.n, data.d, labels.data(), nullptr),

@@ -1,7 +1,8 @@
 // A collection fit on a family of sets (protocol P3) through the C API: the
 // model learns the family's metric and clusters unseen small sets far better
 // than a k-means refit can, keeps that through save and load, and a
-// collection with nothing shared (P1 sources) keeps the per-set refit.
+// collection with nothing shared (P1 sources) keeps the per-set refit; the
+// labelled fits learn the metric from the labels of the training sets.
 #include "capi_test_util.h"
 
 namespace {
@@ -118,6 +119,132 @@ TEST(CapiFamily, NothingSharedKeepsTheRefit) {
   int32_t space = -1;
   ASSERT_EQ(tdcm_get_centroid_dim(m.get(), &dim, &space), TDCM_OK);
   EXPECT_EQ(space, TDCM_SPACE_INPUT);
+}
+
+// 20 labelled training sets of seeds 1000.., tagged by set.
+struct Labelled {
+  std::vector<float> x;
+  std::vector<int64_t> ids;
+  std::vector<int32_t> y;
+  int64_t rows() const { return static_cast<int64_t>(ids.size()); }
+};
+
+Labelled labelled_collection() {
+  Labelled c;
+  for (int64_t i = 0; i < 20; ++i) {
+    const Set s = p3_set(static_cast<uint64_t>(1000 + i));
+    c.x.insert(c.x.end(), s.x.begin(), s.x.end());
+    c.y.insert(c.y.end(), s.y.begin(), s.y.end());
+    c.ids.insert(c.ids.end(), static_cast<size_t>(s.rows), 1000 + i);
+  }
+  return c;
+}
+
+std::string saved(tdcm_model *m) {
+  size_t size = 0;
+  EXPECT_EQ(tdcm_save_buffer(m, nullptr, 0, &size), TDCM_ERR_INVALID_ARGUMENT);
+  std::string bytes(size, '\0');
+  EXPECT_EQ(tdcm_save_buffer(m, bytes.data(), size, &size), TDCM_OK) << tdcm_last_error();
+  return bytes;
+}
+
+int count_calls(const tdcm_progress *, void *user) {
+  ++*static_cast<int *>(user);
+  return 0;
+}
+
+int cancel_first(const tdcm_progress *, void *user) {
+  ++*static_cast<int *>(user);
+  return 1;
+}
+
+TEST(CapiFamily, TheLabelledFitLearnsTheFamilyFromTheLabels) {
+  const Labelled c = labelled_collection();
+  ModelPtr m = create("k=3 seed=0 threads=1 collection=family");
+  ASSERT_EQ(tdcm_fit_labelled(m.get(), c.x.data(), c.rows(), kD, c.ids.data(), c.y.data()), TDCM_OK)
+      << tdcm_last_error();
+  int64_t width = 0;
+  ASSERT_EQ(tdcm_get_embed_dim(m.get(), &width), TDCM_OK);
+  EXPECT_EQ(width, 4);
+  double score = 0;
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    const Set s = p3_set(seed);
+    score += nmi(s, assign(m.get(), s)) / 4;
+  }
+  EXPECT_GT(score, 0.85);
+  // Cluster ids need not agree across sets: renaming them in one set changes nothing.
+  Labelled renamed = c;
+  for (size_t i = 0; i < renamed.y.size(); ++i) {
+    if (renamed.ids[i] == 1003) renamed.y[i] = (renamed.y[i] + 1) % 3;
+  }
+  ModelPtr again = create("k=3 seed=0 threads=1 collection=family");
+  ASSERT_EQ(tdcm_fit_labelled(again.get(), renamed.x.data(), renamed.rows(), kD, renamed.ids.data(),
+                              renamed.y.data()),
+            TDCM_OK);
+  EXPECT_EQ(saved(again.get()), saved(m.get()));
+}
+
+TEST(CapiFamily, TheLabelledFitProgressUsesItsCallbackForThatCallOnly) {
+  const Labelled c = labelled_collection();
+  const char *params = "k=3 seed=0 threads=1 collection=family encoder=linear embed_dim=8 epochs=2";
+  ModelPtr m = create(params);
+  int installed = 0, per_call = 0;
+  ASSERT_EQ(tdcm_set_progress_callback(m.get(), count_calls, &installed), TDCM_OK);
+  ASSERT_EQ(tdcm_fit_labelled_progress(m.get(), c.x.data(), c.rows(), kD, c.ids.data(), c.y.data(),
+                                       count_calls, &per_call),
+            TDCM_OK)
+      << tdcm_last_error();
+  EXPECT_EQ(per_call, 2);
+  EXPECT_EQ(installed, 0) << "the model's own callback was called";
+  // The same model as tdcm_fit_labelled, which calls the installed callback.
+  const std::string bytes = saved(m.get());
+  ModelPtr plain = create(params);
+  ASSERT_EQ(tdcm_set_progress_callback(plain.get(), count_calls, &installed), TDCM_OK);
+  ASSERT_EQ(tdcm_fit_labelled(plain.get(), c.x.data(), c.rows(), kD, c.ids.data(), c.y.data()),
+            TDCM_OK);
+  EXPECT_EQ(installed, 2);
+  EXPECT_EQ(saved(plain.get()), bytes);
+  // NULL reports nothing; a cancel leaves the model as it was.
+  ASSERT_EQ(tdcm_fit_labelled_progress(m.get(), c.x.data(), c.rows(), kD, c.ids.data(), c.y.data(),
+                                       nullptr, nullptr),
+            TDCM_OK);
+  int cancelled = 0;
+  EXPECT_EQ(tdcm_fit_labelled_progress(m.get(), c.x.data(), c.rows(), kD, c.ids.data(), c.y.data(),
+                                       cancel_first, &cancelled),
+            TDCM_ERR_CANCELLED);
+  EXPECT_EQ(cancelled, 1);
+  EXPECT_EQ(saved(m.get()), bytes);
+  EXPECT_EQ(installed, 2);
+}
+
+TEST(CapiFamily, TheLabelledFitsCheckTheirArguments) {
+  Labelled c = labelled_collection();
+  ModelPtr m = create("k=3 seed=0 threads=1");
+  const int64_t n = c.rows();
+  for (bool progress : {false, true}) {
+    SCOPED_TRACE(progress);
+    auto fit = [&](tdcm_model *model, const float *x, const int64_t *ids, const int32_t *y) {
+      return progress ? tdcm_fit_labelled_progress(model, x, n, kD, ids, y, nullptr, nullptr)
+                      : tdcm_fit_labelled(model, x, n, kD, ids, y);
+    };
+    EXPECT_EQ(fit(nullptr, c.x.data(), c.ids.data(), c.y.data()), TDCM_ERR_NULL_ARGUMENT);
+    EXPECT_EQ(fit(m.get(), nullptr, c.ids.data(), c.y.data()), TDCM_ERR_NULL_ARGUMENT);
+    EXPECT_EQ(fit(m.get(), c.x.data(), nullptr, c.y.data()), TDCM_ERR_NULL_ARGUMENT);
+    EXPECT_EQ(fit(m.get(), c.x.data(), c.ids.data(), nullptr), TDCM_ERR_NULL_ARGUMENT);
+    const std::vector<int64_t> one_set(c.ids.size(), 7);
+    EXPECT_EQ(fit(m.get(), c.x.data(), one_set.data(), c.y.data()), TDCM_ERR_INVALID_ARGUMENT);
+    c.y[5] = -1;
+    EXPECT_EQ(fit(m.get(), c.x.data(), c.ids.data(), c.y.data()), TDCM_ERR_INVALID_ARGUMENT);
+    c.y[5] = 0;
+    for (const char *params : {"k=3 algo=kmeans", "k=3 collection=refit", "k=3 metric=shared"}) {
+      ModelPtr other = create(params);
+      EXPECT_EQ(fit(other.get(), c.x.data(), c.ids.data(), c.y.data()), TDCM_ERR_INVALID_ARGUMENT)
+          << params;
+    }
+    int fitted = 1;
+    ASSERT_EQ(tdcm_is_fitted(m.get(), &fitted), TDCM_OK);
+    EXPECT_EQ(fitted, 0);
+  }
 }
 
 TEST(CapiFamily, TheGeneratorIsDeterministicAndChecksItsArguments) {

@@ -85,10 +85,11 @@ namespace Tdcm
             return new Model(h);
         }
 
-        /// <summary>Raised by <see cref="Fit"/> on the fitting thread after each epoch (for
-        /// k-means, after each restart); set <see cref="ProgressEventArgs.Cancel"/> to cancel
-        /// the fit. An exception a handler throws cancels the fit too, and Fit throws it. A
-        /// handler must not call this model (the call fails with Busy).</summary>
+        /// <summary>Raised by <see cref="Fit"/> and <see cref="FitLabelled"/> on the fitting
+        /// thread after each epoch (for k-means, after each restart); set
+        /// <see cref="ProgressEventArgs.Cancel"/> to cancel the fit. An exception a handler
+        /// throws cancels the fit too, and the fit throws it. A handler must not call this
+        /// model (the call fails with Busy).</summary>
         public event EventHandler<ProgressEventArgs> FitProgress;
 
         /// <summary>Trains on one source data set, or on a collection of them: rows with
@@ -102,10 +103,55 @@ namespace Tdcm
             {
                 throw Invalid("setIds has " + setIds.Length + " entries for " + n + " rows");
             }
+            Fitting(() => TdcmNative.tdcm_fit(Handle(), x, n, d, setIds),
+                    callback => TdcmNative.tdcm_fit_progress(Handle(), x, n, d, setIds, callback,
+                                                             IntPtr.Zero));
+        }
+
+        /// <summary>Trains on a collection of source data sets with a label per row:
+        /// <paramref name="labels"/>[i] is the cluster of row i within its set
+        /// (<paramref name="setIds"/>[i]; cluster ids need not agree across sets). The family
+        /// metric (parameter collection) is then estimated from these labelled clusters rather
+        /// than from the fit's own clustering of each set; later sets are still clustered
+        /// without labels. Raises <see cref="FitProgress"/> as <see cref="Fit"/> does.</summary>
+        /// <exception cref="TdcmException">NullArgument for a null
+        /// <paramref name="setIds"/> or <paramref name="labels"/>; InvalidArgument for arrays
+        /// that are not one entry per row, a negative label, a single set, or a model that is
+        /// not algo=tdcm with metric=gaussian and collection auto or family; Cancelled when a
+        /// <see cref="FitProgress"/> handler cancelled it.</exception>
+        public void FitLabelled(float[] x, int d, long[] setIds, int[] labels)
+        {
+            long n = Rows(x, d);
+            if (setIds == null)
+            {
+                throw new TdcmException(Status.NullArgument, "setIds is null");
+            }
+            if (labels == null)
+            {
+                throw new TdcmException(Status.NullArgument, "labels is null");
+            }
+            if (setIds.Length != n)
+            {
+                throw Invalid("setIds has " + setIds.Length + " entries for " + n + " rows");
+            }
+            if (labels.Length != n)
+            {
+                throw Invalid("labels has " + labels.Length + " entries for " + n + " rows");
+            }
+            Fitting(() => TdcmNative.tdcm_fit_labelled(Handle(), x, n, d, setIds, labels),
+                    callback => TdcmNative.tdcm_fit_labelled_progress(Handle(), x, n, d, setIds,
+                                                                      labels, callback,
+                                                                      IntPtr.Zero));
+        }
+
+        // A fit: without FitProgress handlers `plain`, else `withProgress` with a callback that
+        // raises the event.
+        private void Fitting(Action plain, Action<ProgressNative> withProgress)
+        {
             EventHandler<ProgressEventArgs> handler = FitProgress;
             if (handler == null)
             {
-                TdcmNative.tdcm_fit(Handle(), x, n, d, setIds);
+                plain();
                 return;
             }
             // No exception may unwind through the library's frames: the callback keeps a
@@ -128,7 +174,7 @@ namespace Tdcm
             };
             try
             {
-                TdcmNative.tdcm_fit_progress(Handle(), x, n, d, setIds, callback, IntPtr.Zero);
+                withProgress(callback);
             }
             catch (TdcmException) when (thrown != null)
             {

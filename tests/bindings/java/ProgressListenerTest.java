@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.tdcm.DriftPair;
 import org.tdcm.Model;
 import org.tdcm.Progress;
+import org.tdcm.ProgressListener;
 import org.tdcm.Status;
 import org.tdcm.Tdcm;
 import org.tdcm.TdcmException;
@@ -30,16 +31,20 @@ class ProgressListenerTest {
     p1 = Tdcm.synthDrift(5, 2, 500, 0, 4.0, 0.5);
   }
 
+  /** A listener that keeps every call in {@code seen}, checking that it runs on this thread. */
+  static ProgressListener recorder(List<Progress> seen) {
+    Thread fitting = Thread.currentThread();
+    return p -> {
+      assertSame(fitting, Thread.currentThread(), "called on the fitting thread");
+      seen.add(p);
+      return true;
+    };
+  }
+
   private static void expectOncePerEpoch(String params, int epochs, boolean direct) {
     try (Model model = Model.create(params)) {
       List<Progress> seen = new ArrayList<>();
-      Thread fitting = Thread.currentThread();
-      model.setProgressListener(
-          p -> {
-            assertSame(fitting, Thread.currentThread(), "called on the fitting thread");
-            seen.add(p);
-            return true;
-          });
+      model.setProgressListener(recorder(seen));
       if (direct) {
         FloatBuffer x =
             ByteBuffer.allocateDirect(p1.sourceX().length * Float.BYTES)

@@ -132,9 +132,9 @@ public final class Model implements AutoCloseable {
   // ---- Training -----------------------------------------------------------------------
 
   /**
-   * Sets (or with null, removes) the listener that {@link #fit} calls after each epoch (for
-   * k-means, after each restart), on the fitting thread; it can cancel the fit. The listener is
-   * read when a fit starts.
+   * Sets (or with null, removes) the listener that {@link #fit} and {@link #fitLabelled} call
+   * after each epoch (for k-means, after each restart), on the fitting thread; it can cancel the
+   * fit. The listener is read when a fit starts.
    */
   public void setProgressListener(ProgressListener listener) {
     progressListener = listener;
@@ -173,6 +173,42 @@ public final class Model implements AutoCloseable {
     checkSetIds(ids == null ? -1 : ids.remaining(), rows.n);
     ProgressListener listener = progressListener;
     call(h -> TdcmNative.tdcm_jni_fit_direct(h, rows.buffer, rows.n, d, ids, listener));
+  }
+
+  /**
+   * Trains on a collection of source data sets with a label per row: {@code labels[i]} is the
+   * cluster of row i within its set ({@code setIds[i]}; cluster ids need not agree across
+   * sets). The family metric (parameter collection) is then estimated from these labelled
+   * clusters rather than from the fit's own clustering of each set; later sets are still
+   * clustered without labels. Reports to the {@link #setProgressListener listener} as {@link
+   * #fit(float[], int, long[])} does, and reads the arrays through a copy as it does.
+   *
+   * @param setIds rows entries, at least two distinct sets
+   * @param labels rows entries, each at least 0
+   * @throws TdcmException NULL_ARGUMENT for a null setIds or labels; INVALID_ARGUMENT for
+   *     arrays that are not one entry per row, a negative label, a single set, or a model that
+   *     is not algo=tdcm with metric=gaussian and collection auto or family
+   */
+  public void fitLabelled(float[] x, int d, long[] setIds, int[] labels) {
+    Rows rows = Rows.of(x, d);
+    checkLabelled(setIds == null ? -1 : setIds.length, labels == null ? -1 : labels.length,
+        rows.n);
+    ProgressListener listener = progressListener;
+    call(h -> TdcmNative.tdcm_jni_fit_labelled(h, x, rows.n, d, setIds, labels, listener));
+  }
+
+  /**
+   * As {@link #fitLabelled(float[], int, long[], int[])}, on direct buffers read in place: rows
+   * x d floats, rows set ids and rows labels.
+   */
+  public void fitLabelled(FloatBuffer x, int d, LongBuffer setIds, IntBuffer labels) {
+    Rows rows = Rows.of(x, d);
+    LongBuffer ids = directInput(setIds, "setIds");
+    IntBuffer in = directInput(labels, "labels");
+    checkLabelled(ids == null ? -1 : ids.remaining(), in == null ? -1 : in.remaining(), rows.n);
+    ProgressListener listener = progressListener;
+    call(h -> TdcmNative.tdcm_jni_fit_labelled_direct(
+        h, rows.buffer, rows.n, d, ids, in, listener));
   }
 
   // ---- Clustering a target set --------------------------------------------------------
@@ -642,6 +678,14 @@ public final class Model implements AutoCloseable {
     if (count >= 0 && count != n) {
       throw invalid("setIds has " + count + " entries for " + n + " rows");
     }
+  }
+
+  /** The set ids and labels of a labelled fit (-1: null) must each be one per row. */
+  private static void checkLabelled(long setIds, long labels, long n) {
+    if (setIds < 0) throw new TdcmException(Status.NULL_ARGUMENT, "setIds is null");
+    if (labels < 0) throw new TdcmException(Status.NULL_ARGUMENT, "labels is null");
+    checkSetIds(setIds, n);
+    if (labels != n) throw invalid("labels has " + labels + " entries for " + n + " rows");
   }
 
   /** A direct, native-order view starting at the buffer's position (null stays null). */
