@@ -276,7 +276,7 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
     train_net(next.net, params_, data, device_sets, gen, progress);
     if (sets.size() > 1 && params_.metric == "gaussian" && params_.collection != "refit") {
-      learn_family(next, x, n, device_sets, labels, gen, progress);
+      learn_family(next, x, n, device_sets, labels, gen);
     } else if (sets.size() == 1 && params_.metric == "gaussian") {
       at::NoGradGuard no_grad;
       const Embedded e = embed_set(next, x, n);
@@ -336,7 +336,7 @@ at::Tensor Model::identity_relabel(const State &state, const Mixture &adapted) c
 
 void Model::learn_family(State &next, const float *x, int64_t n,
                          const std::vector<at::Tensor> &sets, const int32_t *labels,
-                         at::Generator &gen, const ProgressFn &progress) const {
+                         at::Generator &gen) const {
   at::NoGradGuard no_grad;
   const at::Tensor z = embed(next, x, n).to(at::kDouble);
   FamilyOptions fo;
@@ -353,7 +353,9 @@ void Model::learn_family(State &next, const float *x, int64_t n,
     to.epochs = params_.family_epochs;
     to.lr = params_.family_lr;
     at::AutoGradMode grad(true);
-    fm.whitening = refine_family_map(z, sets, fm.whitening, to, gen, progress);
+    // Not reported as epochs: whether the family's metric is kept is known only
+    // now, after the epochs the callback was told of (as the source mixture's fit).
+    fm.whitening = refine_family_map(z, sets, fm.whitening, to, gen, {});
     fm.map = fm.whitening.narrow(0, 0, to.rank).contiguous();
   }
   next.family_map = fm.map.to(at::kFloat);

@@ -137,7 +137,7 @@ class Model {
   // collection fit, metric=gaussian: the family's metric (core/family_metric.h)
   // into next.family_map, unless collection=auto finds a refit better.
   void learn_family(State &next, const float *x, int64_t n, const std::vector<at::Tensor> &sets,
-                    const int32_t *labels, at::Generator &gen, const ProgressFn &progress) const;
+                    const int32_t *labels, at::Generator &gen) const;
   // tdcm, metric=gaussian: the k x k posterior of each cluster's name
   // (identity_probs), or undefined.
   at::Tensor identity_relabel(const State &state, const Mixture &adapted) const;
