@@ -35,7 +35,8 @@ at::Tensor responsibilities(const at::Tensor &zs, int64_t k, int64_t steps, at::
 
 at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> &sets,
                              const at::Tensor &a0, const FamilyTrainOptions &o,
-                             at::Generator &gen, const ProgressFn &progress) {
+                             at::Generator &gen, const ProgressFn &progress,
+                             const int32_t *labels) {
   if (o.epochs == 0) return a0;
   at::Tensor a = a0.clone().set_requires_grad(true);
   torch::optim::Adam optimizer({a}, torch::optim::AdamOptions(o.lr));
@@ -43,15 +44,28 @@ at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> 
   const int64_t r = o.rank;
   const auto start = std::chrono::steady_clock::now();
   const int64_t sets_n = static_cast<int64_t>(sets.size());
+  // With labels: each set's one-hot responsibilities, ids compacted within the set.
+  std::vector<at::Tensor> given;
+  if (labels != nullptr) {
+    const at::Tensor all = at::from_blob(const_cast<int32_t *>(labels), {x.size(0)}, at::kInt)
+                               .to(at::kLong)
+                               .to(x.device());
+    for (const at::Tensor &s : sets) {
+      const at::Tensor inverse = std::get<1>(at::_unique2(all.index_select(0, s), true, true));
+      given.push_back(at::one_hot(inverse).to(x.scalar_type()));
+    }
+  }
   for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
     const at::Tensor order = at::randperm(sets_n, gen, at::kLong);
     double total = 0.0;
     int64_t rows = 0;
     for (int64_t i = 0; i < sets_n; ++i) {
-      const at::Tensor xs = x.index_select(0, sets[static_cast<size_t>(order[i].item<int64_t>())]);
+      const size_t set = static_cast<size_t>(order[i].item<int64_t>());
+      const at::Tensor xs = x.index_select(0, sets[set]);
       const at::Tensor z = xs.mm(a.t());
       const at::Tensor zs = z.narrow(1, 0, r);
-      const at::Tensor resp = responsibilities(zs.detach(), o.k, o.em_steps, gen);
+      const at::Tensor resp =
+          labels != nullptr ? given[set] : responsibilities(zs.detach(), o.k, o.em_steps, gen);
       // The blocks' update, differentiable in z: centres are the responsibilities' means.
       const at::Tensor mass = resp.sum(0).clamp_min(1e-8);
       const at::Tensor c = resp.t().mm(zs) / mass.unsqueeze(1);

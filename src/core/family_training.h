@@ -30,8 +30,11 @@ struct FamilyTrainOptions {
 // Returns the refined d x d map (double). x: all rows (n x d, double); sets:
 // the row indices of each training set; a0: the start (e.g. FamilyMetric::whitening).
 // Progress: one report per epoch, loss = the mean negative log-likelihood per row.
+// With `labels` (n cluster ids within each set), the responsibilities are the
+// labels' one-hot rows instead of the blocks' EM.
 at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> &sets,
                              const at::Tensor &a0, const FamilyTrainOptions &options,
-                             at::Generator &gen, const ProgressFn &progress);
+                             at::Generator &gen, const ProgressFn &progress,
+                             const int32_t *labels = nullptr);
 
 }  // namespace tdcm

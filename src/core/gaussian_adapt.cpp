@@ -89,8 +89,10 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
     consider(source_here.covs.defined() ? source_here : start_of(source_here.means));
   }
   for (int64_t r = 0; r < o.restarts; ++r) {
-    const KMeansResult km = lloyd(search, kmeans_plus_plus(search, o.k, gen), kStartLloyd, 1e-4);
-    consider(start_of(km.centroids));
+    const at::Tensor seeds = kmeans_plus_plus(search, o.k, gen);
+    // With the covariance fixed, EM is soft k-means already: no Lloyd steps first.
+    consider(start_of(o.fixed_cov.defined() ? seeds
+                                            : lloyd(search, seeds, kStartLloyd, 1e-4).centroids));
   }
   out.starts = static_cast<int64_t>(candidates.size());
   std::stable_sort(candidates.begin(), candidates.end(),

@@ -21,12 +21,16 @@ struct Moments {
   at::Tensor sum;      // k x d
   at::Tensor scatter;  // k x d x d: sum_i r_ij x_i x_i^T
 
-  Moments(int64_t k, int64_t d, const at::TensorOptions &o)
-      : mass(at::zeros({k}, o)), sum(at::zeros({k, d}, o)), scatter(at::zeros({k, d, d}, o)) {}
+  // Without `scatter` (a fixed covariance needs none), only mass and sum.
+  Moments(int64_t k, int64_t d, const at::TensorOptions &o, bool scatter = true)
+      : mass(at::zeros({k}, o)),
+        sum(at::zeros({k, d}, o)),
+        scatter(scatter ? at::zeros({k, d, d}, o) : at::Tensor()) {}
 
   void add(const at::Tensor &x, const at::Tensor &resp) {
     mass.add_(resp.sum(0));
     sum.add_(resp.t().mm(x));
+    if (!scatter.defined()) return;
     for (int64_t j = 0; j < resp.size(1); ++j) {
       scatter[j].add_((x * resp.narrow(1, j, 1)).t().mm(x));
     }
@@ -62,6 +66,12 @@ Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const Sha
   const at::Tensor mass = mo.mass.clamp_min(1e-8);
   Mixture m;
   m.means = at::where(alive.unsqueeze(1), mo.sum / mass.unsqueeze(1), previous.means);
+  m.sizes = mo.mass;
+  m.weights = mass / mass.sum();
+  if (model == CovarianceModel::Fixed) {
+    m.covs = previous.covs;
+    return m;
+  }
   // Scatter about the new means: sum r x x^T - N mu mu^T.
   at::Tensor scatter =
       mo.scatter - mass.view({-1, 1, 1}) * m.means.unsqueeze(2) * m.means.unsqueeze(1);
@@ -71,9 +81,7 @@ Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const Sha
     denom = mass + prior->strength;
   }
   const at::Tensor eye = at::eye(d, mo.sum.options());
-  if (model == CovarianceModel::Fixed) {
-    m.covs = previous.covs;
-  } else if (model == CovarianceModel::Tied) {
+  if (model == CovarianceModel::Tied) {
     at::Tensor pooled = scatter.sum(0) / denom.sum();
     pooled = (pooled + pooled.t()) * 0.5 + reg * eye;
     m.covs = pooled.unsqueeze(0).expand_as(previous.covs).contiguous();
@@ -82,8 +90,6 @@ Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const Sha
     covs = (covs + covs.transpose(1, 2)) * 0.5 + reg * eye;
     m.covs = at::where(alive.view({-1, 1, 1}), covs, previous.covs);
   }
-  m.sizes = mo.mass;
-  m.weights = mass / mass.sum();
   return m;
 }
 
@@ -220,7 +226,7 @@ EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options
   double previous = -INFINITY;
   for (int64_t it = 1; it <= options.max_iter; ++it) {
     const PrecisionFactors f = precision_factors(r.mixture);
-    Moments mo(k, d, init.means.options());
+    Moments mo(k, d, init.means.options(), options.covariance != CovarianceModel::Fixed);
     at::Tensor total = at::zeros({}, init.means.options());
     for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
       const at::Tensor x = chunk_of(rows, s);
