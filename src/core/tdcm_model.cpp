@@ -11,6 +11,7 @@
 #include "core/augment.h"
 #include "core/errors.h"
 #include "core/runtime.h"
+#include "dist/collectives.h"
 
 namespace tdcm {
 namespace {
@@ -439,7 +440,10 @@ std::pair<at::Tensor, at::Tensor> embedding_stats(const at::Tensor &z, int64_t c
     sum.add_(zc.sum(0));
     sum_sq.add_(zc.pow(2).sum(0));
   }
-  const at::Tensor mean = sum / static_cast<double>(n);
+  // Sharded: the statistics of every rank's rows.
+  sum = dist::sum(sum);
+  sum_sq = dist::sum(sum_sq);
+  const at::Tensor mean = sum / static_cast<double>(dist::total_rows(n));
   at::Tensor var = (sum_sq / static_cast<double>(n) - mean.pow(2)).clamp_min(0.0);
   if (global) var = var.mean().expand_as(var).contiguous();
   return {mean.to(z.scalar_type()), (var + kStdEps).sqrt().to(z.scalar_type())};
@@ -471,7 +475,8 @@ std::vector<double> clustering_costs(const TdcmNet &net, const BlockConfig &cfg,
     const at::Tensor nearest = std::get<0>(cost.view({zc.size(0), groups, k}).min(2));
     total.add_(nearest.to(at::kDouble).sum(0));
   }
-  total = total.div(static_cast<double>(n)).cpu();
+  // Sharded: every rank's costs, over all rows.
+  total = dist::sum(total).div(static_cast<double>(dist::total_rows(n))).cpu();
   return std::vector<double>(total.data_ptr<double>(), total.data_ptr<double>() + groups);
 }
 
@@ -497,6 +502,11 @@ at::Tensor block_update(const TdcmNet &net, const BlockConfig &cfg, int64_t bloc
     const at::Tensor delta = at::softmax(score / cfg.tau, 2).view({len, total_k});
     weighted.add_(delta.t().mm(zc));
     mass.add_(delta.sum(0));
+  }
+  if (dist::active() != nullptr) {
+    // Sharded: every rank's sums of delta z and delta, added in double.
+    weighted = dist::sum(weighted.to(at::kDouble)).to(weighted.scalar_type());
+    mass = dist::sum(mass.to(at::kDouble)).to(mass.scalar_type());
   }
   return weighted / (mass.unsqueeze(1) + kCentroidEps);
 }

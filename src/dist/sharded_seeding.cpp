@@ -1,0 +1,124 @@
+#include "dist/sharded_seeding.h"
+
+#include <cmath>
+#include <vector>
+
+#include "dist/collectives.h"
+#include "dist/process_group.h"
+
+namespace tdcm {
+namespace {
+
+// A row of the concatenated set: the rank holding it and its index there.
+struct Place {
+  int rank = 0;
+  int64_t index = 0;
+};
+
+// Rows per rank, in rank order.
+std::vector<int64_t> rows_per_rank(int64_t local) {
+  const std::vector<at::Tensor> all = dist::active()->all_gather(at::full({1}, local, at::kLong));
+  std::vector<int64_t> counts;
+  for (const at::Tensor &t : all) counts.push_back(t.item<int64_t>());
+  return counts;
+}
+
+Place place_of_index(const std::vector<int64_t> &counts, int64_t global) {
+  Place p;
+  for (size_t r = 0; r < counts.size(); ++r) {
+    if (global < counts[r] || r + 1 == counts.size()) {
+      p.rank = static_cast<int>(r);
+      p.index = std::min(global, counts[r] - 1);
+      return p;
+    }
+    global -= counts[r];
+  }
+  return p;
+}
+
+// The rows at `places`, on every rank: each rank fills in the rows it holds.
+at::Tensor fetch_rows(const RowSource &rows, const std::vector<Place> &places) {
+  const at::Tensor empty = rows.chunk(0, 0);
+  at::Tensor out = at::zeros({static_cast<int64_t>(places.size()), empty.size(1)}, empty.options());
+  for (size_t i = 0; i < places.size(); ++i) {
+    if (places[i].rank == dist::rank()) {
+      out.narrow(0, static_cast<int64_t>(i), 1).copy_(rows.chunk(places[i].index, 1));
+    }
+  }
+  // Every other rank adds zeros: the rows arrive exactly.
+  return dist::sum(out);
+}
+
+}  // namespace
+
+at::Tensor sharded_kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen) {
+  const int64_t local = rows.rows;
+  const std::vector<int64_t> counts = rows_per_rank(local);
+  int64_t n = 0;
+  for (int64_t c : counts) n += c;
+  const int64_t trials = 2 + static_cast<int64_t>(std::log(static_cast<double>(k)));
+  auto uniform = [&] { return at::rand({1}, gen, at::kDouble).item<double>(); };
+  auto uniform_place = [&](double u) {
+    return place_of_index(counts, std::min(static_cast<int64_t>(u * n), n - 1));
+  };
+
+  at::Tensor centers = fetch_rows(rows, {uniform_place(uniform())});
+  std::vector<at::Tensor> parts;
+  for (int64_t s = 0; s < local; s += rows.chunk_rows) {
+    parts.push_back(
+        squared_distances(rows.chunk(s, std::min(rows.chunk_rows, local - s)), centers).squeeze(1));
+  }
+  at::Tensor closest = parts.empty() ? at::zeros({0}, centers.options()) : at::cat(parts);
+
+  for (int64_t c = 1; c < k; ++c) {
+    // The weights' running sum over the concatenated set: this rank's, from the
+    // totals of the ranks before it.
+    const at::Tensor cumulative = closest.to(at::kDouble).cumsum(0);
+    const double mine = local > 0 ? cumulative[local - 1].item<double>() : 0.0;
+    const std::vector<at::Tensor> totals =
+        dist::active()->all_gather(at::full({1}, mine, at::kDouble));
+    std::vector<double> ends;  // where each rank's weights end
+    double total = 0;
+    for (const at::Tensor &t : totals) ends.push_back(total += t.item<double>());
+    std::vector<Place> candidates;
+    for (int64_t t = 0; t < trials; ++t) {
+      const double u = uniform();
+      if (!(total > 0)) {
+        candidates.push_back(uniform_place(u));
+        continue;
+      }
+      const double target = u * total;
+      // The first row whose running sum reaches the target.
+      int r = 0;
+      while (r + 1 < static_cast<int>(ends.size()) && (ends[r] < target || counts[r] == 0)) ++r;
+      const double start = r > 0 ? ends[r - 1] : 0.0;
+      Place p{r, 0};
+      if (r == dist::rank()) {
+        const at::Tensor want = at::full({1}, target - start, cumulative.options());
+        p.index = std::min(at::searchsorted(cumulative, want).item<int64_t>(), local - 1);
+      }
+      candidates.push_back(p);
+    }
+    // The owner of each pick knows its index; the others learn the row itself.
+    const at::Tensor cand = fetch_rows(rows, candidates);
+    at::Tensor potentials = at::zeros({trials}, closest.options().dtype(at::kDouble));
+    std::vector<at::Tensor> chunks;
+    for (int64_t s = 0; s < local; s += rows.chunk_rows) {
+      const int64_t len = std::min(rows.chunk_rows, local - s);
+      const at::Tensor d = at::minimum(squared_distances(rows.chunk(s, len), cand),
+                                       closest.narrow(0, s, len).unsqueeze(1));
+      potentials += d.to(at::kDouble).sum(0);
+      chunks.push_back(d);
+    }
+    potentials = dist::sum(potentials).to(at::kCPU);
+    int64_t best = 0;
+    for (int64_t t = 1; t < trials; ++t) {
+      if (potentials[t].item<double>() < potentials[best].item<double>()) best = t;
+    }
+    if (!chunks.empty()) closest = at::cat(chunks).select(1, best).contiguous();
+    centers = at::cat({centers, cand.narrow(0, best, 1)});
+  }
+  return centers;
+}
+
+}  // namespace tdcm
