@@ -256,14 +256,13 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
                " (training and metric=shared start from the first k rows of I_b; use "
                "encoder=linear with embed_dim >= k)");
     }
-    if (dist::active() != nullptr && (params_.epochs > 0 || params_.pretrain_epochs > 0)) {
-      fail(TDCM_ERR_INVALID_ARGUMENT, "a distributed fit does not train the network yet");
-    }
     next.net = init_net(params_, d, gen).to(device_);
     at::Tensor data = rows.chunk(0, n);
     if (!params_.standardize && device_.is_cpu()) data = data.clone();  // own the rows
     std::vector<at::Tensor> device_sets;
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
+    // Sharded: the batches are drawn from the concatenated set (dist/data_parallel.h).
+    if (dist::active() != nullptr) device_sets = {at::arange(total_rows, at::kLong).to(device_)};
     train_net(next.net, params_, data, device_sets, gen, progress);
     if (sets.size() == 1 && params_.metric == "gaussian") {
       at::NoGradGuard no_grad;

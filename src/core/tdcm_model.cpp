@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "core/runtime.h"
 #include "dist/collectives.h"
+#include "dist/data_parallel.h"
 
 namespace tdcm {
 namespace {
@@ -251,9 +252,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // One optimiser step on `loss`; throws Error(TDCM_ERR_DIVERGED) when it is not finite.
-double optimise(torch::optim::Adam &optimizer, const at::Tensor &loss, int64_t epoch) {
+// `encoder`: the encoder's tensors, whose gradients a distributed fit sums over ranks.
+double optimise(torch::optim::Adam &optimizer, const at::Tensor &loss, int64_t epoch,
+                const std::vector<at::Tensor> &encoder) {
   optimizer.zero_grad();
   loss.backward();
+  sum_encoder_gradients(encoder);
   optimizer.step();
   const double value = loss.item<double>();
   if (!std::isfinite(value)) {
@@ -311,10 +315,10 @@ Layers pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
     const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
     double sum = 0;
     for (const at::Tensor &idx : batches) {
-      const at::Tensor target = augment_geometry(x.index_select(0, idx), aug, gen);
+      const at::Tensor target = augment_geometry(batch_rows(x, idx), aug, gen);
       const at::Tensor input = augment_noise(target, aug, gen);
-      const at::Tensor rec = run_decoder(decoder, net.image, net.encode(input));
-      sum += optimise(optimizer, at::mse_loss(rec, target), epoch);
+      const at::Tensor rec = run_decoder(decoder, net.image, encode_batch(net, input));
+      sum += optimise(optimizer, at::mse_loss(rec, target), epoch, net.encoder.tensors());
     }
     report(progress, epoch, params.pretrain_epochs + params.epochs, {sum, 0, 0, 0}, batches.size(),
            start);
@@ -381,7 +385,7 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
     const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
     std::vector<double> sums(4, 0.0);
     for (const at::Tensor &idx : batches) {
-      const at::Tensor xb = x.index_select(0, idx);
+      const at::Tensor xb = batch_rows(x, idx);
       // The first view (as augment_view), and without its noise, the reconstruction target.
       const at::Tensor target = augment_geometry(xb, aug, gen);
       const at::Tensor first = augment_noise(target, aug, gen);
@@ -389,14 +393,14 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
       at::Tensor objective;
       at::Tensor raw;  // the first view's embeddings
       if (!contrast) {
-        raw = net.encode(first);
+        raw = encode_batch(net, first);
         loss = batch_loss(net, normalise(raw), params);
         objective = loss.total;
       } else {
         // Two views encoded together; the clustering terms are their mean.
         const int64_t m = xb.size(0);
         const at::Tensor second = augment_view(xb, aug, gen);
-        const at::Tensor z = net.encode(at::cat({first, second}));
+        const at::Tensor z = encode_batch(net, at::cat({first, second}));
         raw = z.narrow(0, 0, m);
         // The head sees what the blocks see: each view normalised over its batch
         // (raw embeddings may shrink until the head's biases drown them).
@@ -411,7 +415,8 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
         const at::Tensor rec = run_decoder(decoder, net.image, raw);
         objective = objective + params.reconstruction * at::mse_loss(rec, target);
       }
-      sums[0] += optimise(optimizer, objective, epoch);
+      sums[0] += optimise(optimizer, objective, epoch,
+                          params.train_encoder ? net.encoder.tensors() : std::vector<at::Tensor>{});
       sums[1] += loss.clu.item<double>();
       sums[2] += loss.bal.item<double>();
       sums[3] += loss.orth.item<double>();
@@ -443,8 +448,9 @@ std::pair<at::Tensor, at::Tensor> embedding_stats(const at::Tensor &z, int64_t c
   // Sharded: the statistics of every rank's rows.
   sum = dist::sum(sum);
   sum_sq = dist::sum(sum_sq);
-  const at::Tensor mean = sum / static_cast<double>(dist::total_rows(n));
-  at::Tensor var = (sum_sq / static_cast<double>(n) - mean.pow(2)).clamp_min(0.0);
+  const double rows = static_cast<double>(dist::total_rows(n));
+  const at::Tensor mean = sum / rows;
+  at::Tensor var = (sum_sq / rows - mean.pow(2)).clamp_min(0.0);
   if (global) var = var.mean().expand_as(var).contiguous();
   return {mean.to(z.scalar_type()), (var + kStdEps).sqrt().to(z.scalar_type())};
 }
