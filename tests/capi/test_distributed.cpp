@@ -89,6 +89,19 @@ ModelPtr from_bytes(const std::vector<uint8_t> &b) {
   return ModelPtr(m);
 }
 
+// A libtdcm built against a LibTorch without Gloo's headers has no process
+// groups (its communicators fail with TDCM_ERR_DISTRIBUTED): those tests skip.
+bool groups_available() {
+  TempDir dir;
+  tdcm_comm *c = nullptr;
+  const tdcm_status s = tdcm_comm_create(&c, 0, 1, ("file:" + dir.file("probe")).c_str(), 5000);
+  tdcm_comm_destroy(c);
+  return s == TDCM_OK;
+}
+
+#define REQUIRE_GROUPS() \
+  if (!groups_available()) GTEST_SKIP() << "built without c10d's Gloo backend"
+
 TEST(CapiDistributed, CommCreateChecksItsArguments) {
   TempDir dir;
   const std::string at = "file:" + dir.file("store");
@@ -109,6 +122,7 @@ TEST(CapiDistributed, CommCreateChecksItsArguments) {
 }
 
 TEST(CapiDistributed, OneRankGroupGivesTheOneProcessModel) {
+  REQUIRE_GROUPS();
   TempDir dir;
   const P1 p = make_p1(21, 120);
   tdcm_comm *c = nullptr;
@@ -173,11 +187,13 @@ void check_fit(const char *params, const P1 &p, double tol) {
 }
 
 TEST(CapiDistributed, TwoRankKMeansGivesTheOneProcessLabels) {
+  REQUIRE_GROUPS();
   // Same seeding draws, same Lloyd iterations: the sums differ by rounding only.
   check_fit("algo=kmeans k=4 seed=11", make_p1(31, 300, 4), 1e-5);
 }
 
 TEST(CapiDistributed, TwoRankGmmAndStandardisedKMeansMatchOneProcess) {
+  REQUIRE_GROUPS();
   const P1 p = make_p1(32, 200, 3);
   for (const char *params : {"algo=gmm k=3 seed=4", "algo=kmeans k=3 seed=4 standardize=true"}) {
     check_fit(params, p, 1e-5);
@@ -185,6 +201,7 @@ TEST(CapiDistributed, TwoRankGmmAndStandardisedKMeansMatchOneProcess) {
 }
 
 TEST(CapiDistributed, TwoRankTrainingGivesTheOneProcessModelWithinTolerance) {
+  REQUIRE_GROUPS();
   // Each rank encodes half of every global batch; the encoder's gradients are
   // summed over the ranks, so the weights differ from one process's by the
   // rounding of those sums, which 4 epochs of Adam carry to ~1e-5 here.
@@ -238,6 +255,7 @@ void check_adaptation(const char *params, int world, double tol) {
 }
 
 TEST(CapiDistributed, AdaptationOverRanksMatchesOneProcess) {
+  REQUIRE_GROUPS();
   check_adaptation("k=3 seed=2", 2, 1e-5);                   // Gaussian blocks (the default)
   check_adaptation("k=3 seed=2 restart_rows=200", 3, 1e-5);  // starts compared on a subset
   check_adaptation("algo=kmeans k=3 seed=2", 2, 1e-5);
@@ -245,11 +263,13 @@ TEST(CapiDistributed, AdaptationOverRanksMatchesOneProcess) {
 }
 
 TEST(CapiDistributed, SharedMetricAdaptationMatchesOneProcess) {
+  REQUIRE_GROUPS();
   // Σδz and Σδ of each block summed over ranks.
   check_adaptation("k=3 seed=2 metric=shared encoder=linear embed_dim=4", 2, 1e-5);
 }
 
 TEST(CapiDistributed, RanksThatDisagreeAreToldWhy) {
+  REQUIRE_GROUPS();
   TempDir dir;
   const P1 p = make_p1(51, 100);
   std::vector<tdcm_status> status(2);
@@ -266,9 +286,24 @@ TEST(CapiDistributed, RanksThatDisagreeAreToldWhy) {
     EXPECT_EQ(status[r], TDCM_ERR_DISTRIBUTED) << message[r];
     EXPECT_NE(message[r].find("ranks disagree"), std::string::npos) << message[r];
   }
+  // The same parameters on rows of another width.
+  TempDir again;
+  run_ranks(2, "file:" + again.file("store"), [&](int r, tdcm_comm *comm) {
+    ModelPtr m = create("algo=kmeans k=3");
+    ASSERT_EQ(tdcm_set_comm(m.get(), comm), TDCM_OK);
+    const int64_t d = r == 0 ? 2 : 1;
+    status[static_cast<size_t>(r)] = tdcm_fit(m.get(), p.source.data(), 100, d, nullptr);
+    message[static_cast<size_t>(r)] = tdcm_last_error();
+  });
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(status[r], TDCM_ERR_DISTRIBUTED) << message[r];
+    EXPECT_NE(message[r].find("rank 1 has d=1 where rank 0 has d=2"), std::string::npos)
+        << message[r];
+  }
 }
 
 TEST(CapiDistributed, ARankThatFailsItsChecksFailsTheOthers) {
+  REQUIRE_GROUPS();
   TempDir dir;
   P1 p = make_p1(52, 100);
   std::vector<tdcm_status> status(2);
@@ -292,6 +327,7 @@ TEST(CapiDistributed, ARankThatFailsItsChecksFailsTheOthers) {
 }
 
 TEST(CapiDistributed, ARankThatNeverArrivesTimesOut) {
+  REQUIRE_GROUPS();
   TempDir dir;
   const auto start = std::chrono::steady_clock::now();
   tdcm_comm *c = nullptr;
