@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,12 +157,16 @@ int launch_main(const std::vector<std::string> &argv) {
       args.push_back(extra);
     }
     std::fflush(nullptr);
+    const pid_t launcher = getpid();
     const pid_t pid = fork();
     if (pid < 0) {
       for (pid_t c : children) kill(c, SIGKILL);
       throw std::runtime_error("launch: fork failed: " + std::string(std::strerror(errno)));
     }
     if (pid == 0) {
+      // A rank does not outlive its launcher (killed, or timed out by a test).
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != launcher) _exit(127);
       std::vector<char *> cargs;
       for (std::string &s : args) cargs.push_back(s.data());
       cargs.push_back(nullptr);
