@@ -102,6 +102,24 @@ wait "${pids[1]}" 2>/dev/null || true
 grep -Eq "collective failed|timed out" "$tmp/kill0.err" ||
   fail "the survivor's error does not say why: $(tail -n 2 "$tmp/kill0.err")"
 
+# A rank that hangs (stopped): the other times out, within about its timeout.
+for r in 0 1; do
+  "$tdcm" fit --input "$tmp/big.csv" --label-column last --model "$tmp/h$r.tdcm" \
+    --params "algo=kmeans k=8 n_init=10000" --world-size 2 --rank $r \
+    --master "file:$tmp/hung" --timeout 4 >"$tmp/hang$r.out" 2>"$tmp/hang$r.err" &
+  pids[r]=$!
+done
+sleep 3
+kill -STOP "${pids[1]}"
+stopped_at=$SECONDS
+status=0
+wait "${pids[0]}" || status=$?
+kill -9 "${pids[1]}"
+wait "${pids[1]}" 2>/dev/null || true
+[ "$status" -eq 1 ] || fail "the rank beside a hung one exited $status"
+[ $((SECONDS - stopped_at)) -le 12 ] || fail "it took $((SECONDS - stopped_at)) s to time out"
+grep -q "timed out" "$tmp/hang0.err" || fail "no timeout reported: $(tail -n 2 "$tmp/hang0.err")"
+
 # tdcm launch propagates a failure, and refuses what it sets itself.
 expect 1 "$tdcm" launch -n 2 fit --input "$tmp/missing.csv" --model "$tmp/x.tdcm"
 err_has "rank 0 exited with status 1"
