@@ -23,17 +23,21 @@ std::vector<int64_t> rows_per_rank(int64_t local) {
   return counts;
 }
 
+// The last rank that holds rows (a subset may leave a rank none).
+int last_holder(const std::vector<int64_t> &counts) {
+  int r = static_cast<int>(counts.size()) - 1;
+  while (r > 0 && counts[static_cast<size_t>(r)] == 0) --r;
+  return r;
+}
+
 Place place_of_index(const std::vector<int64_t> &counts, int64_t global) {
-  Place p;
-  for (size_t r = 0; r < counts.size(); ++r) {
-    if (global < counts[r] || r + 1 == counts.size()) {
-      p.rank = static_cast<int>(r);
-      p.index = std::min(global, counts[r] - 1);
-      return p;
-    }
-    global -= counts[r];
+  const int last = last_holder(counts);
+  for (int r = 0; r <= last; ++r) {
+    const int64_t held = counts[static_cast<size_t>(r)];
+    if (global < held || r == last) return Place{r, std::min(global, held - 1)};
+    global -= held;
   }
-  return p;
+  return Place{};
 }
 
 // The rows at `places`, on every rank: each rank fills in the rows it holds.
@@ -89,8 +93,9 @@ at::Tensor sharded_kmeans_plus_plus(const RowSource &rows, int64_t k, at::Genera
       }
       const double target = u * total;
       // The first row whose running sum reaches the target.
+      const int last = last_holder(counts);
       int r = 0;
-      while (r + 1 < static_cast<int>(ends.size()) && (ends[r] < target || counts[r] == 0)) ++r;
+      while (r < last && (ends[r] < target || counts[r] == 0)) ++r;
       const double start = r > 0 ? ends[r - 1] : 0.0;
       Place p{r, 0};
       if (r == dist::rank()) {
