@@ -59,6 +59,21 @@ expect 0 "$tdcm" launch -n 3 assign --model "$tmp/one_t.tdcm" --input "$tmp/tgt.
 } >"$tmp/three.csv"
 cmp -s "$tmp/one_t.csv" "$tmp/three.csv" || fail "3-rank adaptation labels differ"
 
+# The default model (Gaussian blocks): 2 ranks adapt as one process does, and
+# rank 0's per-cluster report (sizes summed over the ranks) is one process's.
+"$tdcm" fit --input "$tmp/src.csv" --label-column last --model "$tmp/g.tdcm" \
+  --params "k=4 seed=9 n_init=1" >/dev/null 2>&1
+"$tdcm" assign --model "$tmp/g.tdcm" --input "$tmp/tgt.csv" --label-column last \
+  --output "$tmp/g1.csv" --report "$tmp/g1.json" >/dev/null
+expect 0 "$tdcm" launch -n 2 assign --model "$tmp/g.tdcm" --input "$tmp/tgt.csv" \
+  --label-column last --output "$tmp/g2-{rank}.csv" --report "$tmp/g2.json"
+{
+  cat "$tmp/g2-0.csv"
+  tail -n +2 "$tmp/g2-1.csv"
+} >"$tmp/g2.csv"
+cmp -s "$tmp/g1.csv" "$tmp/g2.csv" || fail "2-rank Gaussian adaptation labels differ"
+cmp -s "$tmp/g1.json" "$tmp/g2.json" || fail "2-rank report differs: $(diff "$tmp/g1.json" "$tmp/g2.json")"
+
 # A rank that never arrives: the other fails with a timeout, in about that time.
 start=$SECONDS
 expect 1 "$tdcm" fit --input "$tmp/src.csv" --label-column last --model "$tmp/x.tdcm" \
