@@ -1,5 +1,6 @@
 #include "dist/collectives.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/errors.h"

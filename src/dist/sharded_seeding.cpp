@@ -1,5 +1,6 @@
 #include "dist/sharded_seeding.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
