@@ -35,13 +35,12 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
   const int64_t search_rows =
       o.restart_rows > 0 ? std::max(o.restart_rows, o.k * std::max<int64_t>(50, 4 * z.size(1))) : n;
   const bool subset = n > search_rows;
-  const at::Tensor zs =
-      subset ? z.index_select(
-                   0, local_rows_of(at::randperm(n, gen, at::kLong).narrow(0, 0, search_rows),
-                                    z.size(0))
-                          .to(z.device()))
-             : z;
-  const RowSource search = tensor_rows(zs, o.chunk_rows);
+  const Subset picked =
+      subset ? subset_of(at::randperm(n, gen, at::kLong).narrow(0, 0, search_rows), z.size(0))
+             : Subset{};
+  const at::Tensor zs = subset ? z.index_select(0, picked.rows.to(z.device())) : z;
+  RowSource search = tensor_rows(zs, o.chunk_rows);
+  search.positions = picked.positions;
   const double reg = covariance_reg(search, o.em.reg);
   // Starts run to a looser tolerance: ranking them needs less precision than the winner.
   EmOptions loose = o.em;

@@ -157,14 +157,13 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
   // The seedings are compared on a seeded random subset when the set is large: choosing
   // among them needs far fewer rows than the final iteration, which then runs on all rows.
   const bool subset = params_.restart_rows > 0 && n > params_.restart_rows;
-  const at::Tensor zs =
+  const Subset picked =
       subset
-          ? z.index_select(
-                0, local_rows_of(at::randperm(n, gen, at::kLong).narrow(0, 0, params_.restart_rows),
-                                 z.size(0))
-                       .to(z.device()))
-          : z;
-  const RowSource rows = subset ? tensor_rows(zs, params_.chunk_rows) : all_rows;
+          ? subset_of(at::randperm(n, gen, at::kLong).narrow(0, 0, params_.restart_rows), z.size(0))
+          : Subset{};
+  const at::Tensor zs = subset ? z.index_select(0, picked.rows.to(z.device())) : z;
+  RowSource rows = subset ? tensor_rows(zs, params_.chunk_rows) : all_rows;
+  rows.positions = picked.positions;
   // All seedings are iterated together, in one pass over the rows per block.
   const int64_t starts = params_.infer_restarts;
   std::vector<at::Tensor> seeds;

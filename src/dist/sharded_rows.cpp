@@ -4,11 +4,11 @@
 
 namespace tdcm {
 
-at::Tensor local_rows_of(const at::Tensor &global_indices, int64_t local_rows) {
-  if (dist::active() == nullptr) return global_indices;
+Subset subset_of(const at::Tensor &global_indices, int64_t local_rows) {
+  if (dist::active() == nullptr) return Subset{global_indices, at::Tensor()};
   const int64_t first = dist::rows_before(local_rows);
   const at::Tensor mine = (global_indices >= first) & (global_indices < first + local_rows);
-  return global_indices.masked_select(mine) - first;
+  return Subset{global_indices.masked_select(mine) - first, mine.nonzero().squeeze(1)};
 }
 
 }  // namespace tdcm

@@ -8,9 +8,15 @@
 
 namespace tdcm {
 
+struct Subset {
+  at::Tensor rows;       // indices into this rank's own rows
+  at::Tensor positions;  // their places in `global_indices` (undefined in one process)
+};
+
 // The entries of `global_indices` (into the concatenated set) that this rank
-// holds, in their order, as indices into its own `local_rows` rows. Without an
-// active group, `global_indices` itself.
-at::Tensor local_rows_of(const at::Tensor &global_indices, int64_t local_rows);
+// holds, in their order, as indices into its own `local_rows` rows, with their
+// places in `global_indices`: the one-process order of the subset, which
+// k-means++ draws from. Without an active group, `global_indices` itself.
+Subset subset_of(const at::Tensor &global_indices, int64_t local_rows);
 
 }  // namespace tdcm

@@ -54,9 +54,85 @@ at::Tensor fetch_rows(const RowSource &rows, const std::vector<Place> &places) {
   return dist::sum(out);
 }
 
+// The seeding of a subset whose one-process order interleaves the ranks
+// (rows.positions): every rank rebuilds the subset's weights in that order (n
+// floats, each rank's in their places, zeros elsewhere), so each draw is one
+// process's, exactly.
+at::Tensor ordered_kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen) {
+  const int64_t local = rows.rows;
+  const int64_t n = dist::total_rows(local);
+  const at::Tensor positions = rows.positions.to(at::kCPU).contiguous();
+  const int64_t *pos = positions.data_ptr<int64_t>();
+  std::vector<int64_t> local_of(static_cast<size_t>(n), -1);
+  for (int64_t i = 0; i < local; ++i) local_of[static_cast<size_t>(pos[i])] = i;
+  const int64_t trials = 2 + static_cast<int64_t>(std::log(static_cast<double>(k)));
+  auto uniform = [&] { return at::rand({1}, gen, at::kDouble).item<double>(); };
+  auto in_order = [&](const at::Tensor &w) {
+    at::Tensor all = at::zeros({n}, w.options());
+    if (local > 0) all.index_copy_(0, positions.to(w.device()), w);
+    return dist::sum(all);
+  };
+  auto fetch = [&](const std::vector<int64_t> &picks) {
+    const at::Tensor empty = rows.chunk(0, 0);
+    at::Tensor out =
+        at::zeros({static_cast<int64_t>(picks.size()), empty.size(1)}, empty.options());
+    for (size_t i = 0; i < picks.size(); ++i) {
+      const int64_t j = local_of[static_cast<size_t>(picks[i])];
+      if (j >= 0) out.narrow(0, static_cast<int64_t>(i), 1).copy_(rows.chunk(j, 1));
+    }
+    return dist::sum(out);
+  };
+  auto distances = [&](const at::Tensor &c, std::vector<at::Tensor> *parts) {
+    for (int64_t s = 0; s < local; s += rows.chunk_rows) {
+      parts->push_back(squared_distances(rows.chunk(s, std::min(rows.chunk_rows, local - s)), c));
+    }
+  };
+
+  at::Tensor centers = fetch({std::min(static_cast<int64_t>(uniform() * n), n - 1)});
+  std::vector<at::Tensor> first;
+  distances(centers, &first);
+  at::Tensor closest =
+      first.empty() ? at::zeros({0}, centers.options()) : at::cat(first).squeeze(1);
+  at::Tensor all = in_order(closest);
+  for (int64_t c = 1; c < k; ++c) {
+    // As one process draws: the same weights, summed and accumulated in its order.
+    const double total = all.sum().item<double>();
+    const at::Tensor cumulative = all.to(at::kDouble).cumsum(0);
+    std::vector<int64_t> candidates;
+    for (int64_t t = 0; t < trials; ++t) {
+      const double u = uniform();
+      if (total > 0) {
+        const at::Tensor want = at::full({1}, u * total, cumulative.options());
+        candidates.push_back(std::min(at::searchsorted(cumulative, want).item<int64_t>(), n - 1));
+      } else {
+        candidates.push_back(std::min(static_cast<int64_t>(u * n), n - 1));
+      }
+    }
+    const at::Tensor cand = fetch(candidates);
+    std::vector<at::Tensor> parts;
+    distances(cand, &parts);
+    at::Tensor potentials = at::zeros({trials}, closest.options().dtype(at::kDouble));
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const int64_t start = static_cast<int64_t>(i) * rows.chunk_rows;
+      parts[i] = at::minimum(parts[i], closest.narrow(0, start, parts[i].size(0)).unsqueeze(1));
+      potentials += parts[i].to(at::kDouble).sum(0);
+    }
+    potentials = dist::sum(potentials).to(at::kCPU);
+    int64_t best = 0;
+    for (int64_t t = 1; t < trials; ++t) {
+      if (potentials[t].item<double>() < potentials[best].item<double>()) best = t;
+    }
+    if (!parts.empty()) closest = at::cat(parts).select(1, best).contiguous();
+    all = in_order(closest);
+    centers = at::cat({centers, cand.narrow(0, best, 1)});
+  }
+  return centers;
+}
+
 }  // namespace
 
 at::Tensor sharded_kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen) {
+  if (rows.positions.defined()) return ordered_kmeans_plus_plus(rows, k, gen);
   const int64_t local = rows.rows;
   const std::vector<int64_t> counts = rows_per_rank(local);
   int64_t n = 0;

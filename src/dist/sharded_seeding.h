@@ -4,7 +4,9 @@
 // centers are those one process picks on the whole set. Up to rounding: one
 // process sums the weights in float, the ranks in double, so a pick moves to a
 // neighbouring row only when a draw lands within that rounding (~1e-7 of the
-// total) of a row's boundary.
+// total) of a row's boundary. A subset drawn from the sharded set
+// (rows.positions) is seeded in its one-process order, with one process's draws
+// exactly.
 #pragma once
 
 #include <ATen/ATen.h>

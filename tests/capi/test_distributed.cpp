@@ -269,6 +269,9 @@ TEST(CapiDistributed, SharedMetricAdaptationMatchesOneProcess) {
   REQUIRE_GROUPS();
   // Σδz and Σδ of each block summed over ranks.
   check_adaptation("k=3 seed=2 metric=shared encoder=linear embed_dim=4", 2, 1e-5);
+  // Seedings compared on a subset (restart_rows) whose one-process order
+  // interleaves the ranks' rows.
+  check_adaptation("k=3 seed=2 metric=shared encoder=linear embed_dim=4 restart_rows=200", 3, 1e-5);
 }
 
 TEST(CapiDistributed, RanksThatDisagreeAreToldWhy) {
