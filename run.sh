@@ -23,8 +23,9 @@ JOBS=${JOBS:-$(nproc)}
 # runtime, Go, and pkg-config (cgo and the C example find libtdcm with it).
 # zlib reads gzip-compressed inputs; dataset-fashion-mnist holds the images of
 # protocol P2 (the IDX tests and bench/p2_fashion read them).
-# python3-pip fetches the CUDA LibTorch.
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread libgtest-dev zlib1g-dev
+# python3-pip fetches the CUDA LibTorch. libgloo-dev: the Gloo headers that c10d's
+# ProcessGroupGloo.hpp includes (src/dist/process_group.cpp).
+PACKAGES=(cmake g++ make libtorch-dev libgloo-dev libopenblas0-pthread libgtest-dev zlib1g-dev
   swig default-jdk-headless junit5 mono-mcs golang-go pkg-config dataset-fashion-mnist
   python3-pip)
 

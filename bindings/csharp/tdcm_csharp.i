@@ -37,6 +37,8 @@
 %rename(Cancelled) TDCM_ERR_CANCELLED;
 %rename(Internal) TDCM_ERR_INTERNAL;
 %rename(Diverged) TDCM_ERR_DIVERGED;
+%rename(Distributed) TDCM_ERR_DISTRIBUTED;
+%rename(Timeout) TDCM_ERR_TIMEOUT;
 %typemap(csimports) enum tdcm_status "\n// Status codes of the C API (tdcm_status); see include/tdcm/tdcm.h.\n#pragma warning disable 1591\n"
 
 /* Which centroids Model.GetCentroids returns: Centroids.Source, Centroids.Adapted. */

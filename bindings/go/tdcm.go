@@ -246,6 +246,8 @@ const (
 	Cancelled          = Status(C.TDCM_ERR_CANCELLED)
 	Internal           = Status(C.TDCM_ERR_INTERNAL)
 	Diverged           = Status(C.TDCM_ERR_DIVERGED)
+	Distributed        = Status(C.TDCM_ERR_DISTRIBUTED)
+	Timeout            = Status(C.TDCM_ERR_TIMEOUT)
 )
 
 // String is the C name of the code, e.g. "TDCM_ERR_SHAPE".

@@ -39,6 +39,13 @@
 %ignore tdcm_progress;
 %ignore tdcm_progress_fn;
 %ignore tdcm_set_progress_callback;
+/* Scale-out: a distributed run is one process per rank, started from C or by
+ * `tdcm launch`; a JVM or .NET host distributes by model bytes instead. */
+%ignore tdcm_comm;
+%ignore tdcm_comm_create;
+%ignore tdcm_comm_destroy;
+%ignore tdcm_comm_info;
+%ignore tdcm_set_comm;
 /* The status enum of each language names the codes. */
 %ignore tdcm_status_name;
 /* Structs with borrowed strings / raw buffers: replaced by the helpers below. */

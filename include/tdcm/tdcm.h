@@ -72,7 +72,12 @@ typedef enum tdcm_status {
   TDCM_ERR_OUT_OF_MEMORY = 14,       /**< An allocation failed. */
   TDCM_ERR_CANCELLED = 15,           /**< The progress callback asked to stop. */
   TDCM_ERR_INTERNAL = 16,            /**< An unexpected internal error. */
-  TDCM_ERR_DIVERGED = 17             /**< Training produced a non-finite loss (try a lower lr). */
+  TDCM_ERR_DIVERGED = 17,            /**< Training produced a non-finite loss (try a lower lr). */
+  TDCM_ERR_DISTRIBUTED = 18,         /**< A distributed call failed: a peer died or left, the
+                                          ranks disagree (call, parameters, d, k), another rank
+                                          failed its own checks, or the rendezvous failed. */
+  TDCM_ERR_TIMEOUT = 19              /**< A rank did not arrive, or a collective did not
+                                          complete, within the communicator's timeout. */
 } tdcm_status;
 
 /** Opaque model handle. Create with tdcm_create() or tdcm_load(); free with
@@ -434,6 +439,72 @@ TDCM_API tdcm_status tdcm_get_centroids(tdcm_model *model, int32_t which, float 
  *          ::TDCM_ERR_NON_FINITE, ::TDCM_ERR_SHAPE, ::TDCM_ERR_BUSY. Modifies the model. */
 TDCM_API tdcm_status tdcm_set_centroids(tdcm_model *model, const float *centroids, int64_t k,
                                         int64_t d);
+/** @} */
+
+/** @name Scale-out: a process group (communicator)
+ *  Many processes (ranks) compute one model, each passing its own shard of
+ *  the rows, over PyTorch's c10d with the Gloo backend. Create a communicator
+ *  on every rank, install it on each rank's model with tdcm_set_comm(), then
+ *  make the same calls on every rank:
+ *  - tdcm_fit() / tdcm_fit_progress(): each rank passes its shard; the model
+ *    is the one a single process fits on the shards concatenated in rank
+ *    order (rank 0's rows first). k-means: the same k-means++ draws and
+ *    Lloyd iterations over all-reduced per-cluster sums and counts, so the
+ *    same labels. algo=tdcm with training (epochs or pretrain_epochs > 0):
+ *    every step's global batch is the one process's; each rank encodes a
+ *    share of it and the gradients are all-reduced. set_ids must be NULL.
+ *    The progress callback runs on every rank; one rank cancelling cancels all.
+ *  - tdcm_adapt(), tdcm_assign(), tdcm_assign_report(): each rank passes its
+ *    shard of the target; each block's sufficient statistics are all-reduced,
+ *    so the adapted centroids are the one-process result on the concatenated
+ *    target, and each rank labels its own rows.
+ *  - tdcm_predict() and every other call stay local (no communication).
+ *  Sums over ranks are added in double and in rank order, so every rank holds
+ *  the same model bit for bit; against one process they differ by rounding
+ *  only (README, "Scale-out", states the tolerances measured).
+ *  At the start of each distributed call the ranks check that they make the
+ *  same call with the same parameters (run-time keys aside) and the same d:
+ *  otherwise, or when another rank failed its own argument checks, each
+ *  fails with ::TDCM_ERR_DISTRIBUTED. A peer that dies fails the others with
+ *  ::TDCM_ERR_DISTRIBUTED, one that hangs or never arrives with
+ *  ::TDCM_ERR_TIMEOUT, within the timeout. After such a failure the
+ *  communicator is unusable: destroy it and create a new one.
+ *  @{ */
+/** Opaque communicator: one rank's membership of a process group. */
+typedef struct tdcm_comm tdcm_comm;
+
+/** Join a process group: blocks until all @p world_size ranks have arrived.
+ *  @param[out] out Receives the communicator (NULL on failure); free with tdcm_comm_destroy().
+ *  @param[in] rank This process's rank, in [0, world_size).
+ *  @param[in] world_size Ranks in the group (>= 1).
+ *  @param[in] rendezvous Where the ranks meet: "HOST:PORT" (or "tcp://HOST:PORT"),
+ *             a TCPStore that rank 0 serves on PORT and the others connect to;
+ *             or "file:PATH", a FileStore on a file every rank can reach (a path
+ *             not used before; the last rank to leave removes it). Set
+ *             GLOO_SOCKET_IFNAME to choose the network interface; with a
+ *             loopback HOST (127.x, localhost) the group stays on loopback.
+ *  @param[in] timeout_ms Bound on the rendezvous and on every collective (> 0).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_INVALID_ARGUMENT,
+ *          ::TDCM_ERR_TIMEOUT (a rank did not arrive), ::TDCM_ERR_DISTRIBUTED
+ *          (also: built without c10d's Gloo backend). Thread-safe. */
+TDCM_API tdcm_status tdcm_comm_create(tdcm_comm **out, int32_t rank, int32_t world_size,
+                                      const char *rendezvous, int32_t timeout_ms);
+
+/** Leave the group and free the communicator. NULL is a no-op. Models it is
+ *  installed on keep the group alive until they drop it (tdcm_set_comm(model,
+ *  NULL) or tdcm_destroy()). */
+TDCM_API void tdcm_comm_destroy(tdcm_comm *comm);
+
+/** This rank and the group's size.
+ *  @param[out] rank, world_size Receive them (either may be NULL).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT. Thread-safe. */
+TDCM_API tdcm_status tdcm_comm_info(tdcm_comm *comm, int32_t *rank, int32_t *world_size);
+
+/** Make the model's fit, adapt and assign calls distributed over @p comm (NULL:
+ *  local again). One distributed call at a time per communicator (a second
+ *  one meanwhile gets ::TDCM_ERR_BUSY).
+ *  @return ::TDCM_OK, ::TDCM_ERR_NULL_ARGUMENT, ::TDCM_ERR_BUSY. Modifies the model. */
+TDCM_API tdcm_status tdcm_set_comm(tdcm_model *model, tdcm_comm *comm);
 /** @} */
 
 /** Clustering quality of @p pred against ground truth @p truth (both n

@@ -7,7 +7,9 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <optional>
 #include <shared_mutex>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,8 @@
 #include "core/runtime.h"
 #include "data/synth.h"
 #include "data/synth_structured.h"
+#include "dist/collectives.h"
+#include "dist/process_group.h"
 #include "metrics/cluster_matching.h"
 #include "metrics/metrics.h"
 #include "tdcm/tdcm.h"
@@ -33,7 +37,13 @@ struct tdcm_model {
   const std::string device;
   tdcm_progress_fn progress = nullptr;
   void *progress_user = nullptr;
+  // Set by tdcm_set_comm: fit, adapt and assign run over this group.
+  std::shared_ptr<tdcm::dist::Group> comm;
   std::shared_mutex lock;
+};
+
+struct tdcm_comm {
+  std::shared_ptr<tdcm::dist::Group> group;
 };
 
 namespace {
@@ -117,6 +127,49 @@ class WriteLock {
  private:
   tdcm_model *m_;
 };
+
+// The parameters every rank of a distributed call must share: the canonical
+// string without the run-time keys (device, threads, chunk_rows), which may differ.
+std::string shared_params(const tdcm::Params &params) {
+  std::istringstream in(tdcm::to_string(params));
+  std::string item, out;
+  while (in >> item) {
+    if (tdcm::is_runtime_param(item.substr(0, item.find('=')))) continue;
+    out += item + ' ';
+  }
+  return out;
+}
+
+// Runs a call of the model: `checks` (the arguments, the lock), then `body`.
+// With a communicator every rank first agrees that all make the same call on
+// the same parameters and d, each after its own checks, and `body` runs with
+// the group active for the algorithms' collectives.
+template <class Checks, class Body>
+void run_call(tdcm_model *model, const char *call, int64_t d, Checks checks, Body body) {
+  const std::shared_ptr<tdcm::dist::Group> comm = model->comm;
+  if (!comm) {
+    checks();
+    body();
+    return;
+  }
+  const std::unique_lock<std::mutex> claim = comm->claim();
+  const tdcm::dist::ActiveScope active(comm.get());
+  std::exception_ptr error;
+  int32_t status = TDCM_OK;
+  try {
+    checks();
+  } catch (const tdcm::Error &e) {
+    error = std::current_exception();
+    status = e.status();
+  } catch (...) {
+    error = std::current_exception();
+    status = TDCM_ERR_INTERNAL;
+  }
+  const tdcm::Params &params = model->model.params();
+  tdcm::dist::check_agreement(call, shared_params(params), d, params.k, status);
+  if (error) std::rethrow_exception(error);
+  body();
+}
 
 }  // namespace
 
@@ -203,6 +256,10 @@ const char *tdcm_status_name(tdcm_status status) {
       return "TDCM_ERR_INTERNAL";
     case TDCM_ERR_DIVERGED:
       return "TDCM_ERR_DIVERGED";
+    case TDCM_ERR_DISTRIBUTED:
+      return "TDCM_ERR_DISTRIBUTED";
+    case TDCM_ERR_TIMEOUT:
+      return "TDCM_ERR_TIMEOUT";
   }
   return "TDCM_ERR_UNKNOWN_STATUS";
 }
@@ -260,16 +317,42 @@ void fit_locked(tdcm_model *model, const float *x, int64_t n, int64_t d, const i
   if (fn != nullptr) {
     progress = [fn, user_data](const tdcm_progress &p) { return fn(&p, user_data) == 0; };
   }
+  if (tdcm::dist::active() != nullptr) {
+    // Every rank reports each epoch, callback or not, and all go on only if
+    // none cancelled: one rank's cancel stops every rank at the same epoch.
+    progress = [fn, user_data](const tdcm_progress &p) {
+      const bool go = fn == nullptr || fn(&p, user_data) == 0;
+      return tdcm::dist::max(go ? 0.0 : 1.0) == 0.0;
+    };
+  }
   model->model.fit(x, n, d, set_ids, progress, labels);
 }
 
-// The arguments of tdcm_fit_labelled and tdcm_fit_labelled_progress.
-void check_labelled(const tdcm_model *model, const float *x, int64_t n, int64_t d,
-                    const int64_t *set_ids, const int32_t *labels) {
+// Every fit: checks, the lock, and in a distributed fit the ranks' agreement
+// (run_call). `labels`: tdcm_fit_labelled's, or NULL.
+void fit_call(tdcm_model *model, const float *x, int64_t n, int64_t d, const int64_t *set_ids,
+              tdcm_progress_fn fn, void *user_data, bool own_callback,
+              const int32_t *labels = nullptr) {
   require(model, "model");
-  require(set_ids, "set_ids");
-  require(labels, "labels");
-  check_matrix(x, n, d);
+  std::optional<WriteLock> lock;
+  run_call(
+      model, "fit", d,
+      [&] {
+        check_matrix(x, n, d);
+        if (set_ids != nullptr && model->comm) {
+          tdcm::fail(TDCM_ERR_INVALID_ARGUMENT,
+                     "set_ids must be NULL in a distributed fit (a collection of source sets "
+                     "is fitted by one process)");
+        }
+        lock.emplace(model);
+      },
+      [&] {
+        if (own_callback) {
+          fn = model->progress;
+          user_data = model->progress_user;
+        }
+        fit_locked(model, x, n, d, set_ids, fn, user_data, labels);
+      });
 }
 
 }  // namespace
@@ -277,29 +360,23 @@ void check_labelled(const tdcm_model *model, const float *x, int64_t n, int64_t 
 tdcm_status tdcm_fit(tdcm_model *model, const float *x, int64_t n, int64_t d,
                      const int64_t *set_ids) {
   TDCM_API_BEGIN
-  require(model, "model");
-  check_matrix(x, n, d);
-  WriteLock lock(model);
-  fit_locked(model, x, n, d, set_ids, model->progress, model->progress_user);
+  fit_call(model, x, n, d, set_ids, nullptr, nullptr, /*own_callback=*/true);
   TDCM_API_END
 }
 
 tdcm_status tdcm_fit_progress(tdcm_model *model, const float *x, int64_t n, int64_t d,
                               const int64_t *set_ids, tdcm_progress_fn fn, void *user_data) {
   TDCM_API_BEGIN
-  require(model, "model");
-  check_matrix(x, n, d);
-  WriteLock lock(model);
-  fit_locked(model, x, n, d, set_ids, fn, user_data);
+  fit_call(model, x, n, d, set_ids, fn, user_data, /*own_callback=*/false);
   TDCM_API_END
 }
 
 tdcm_status tdcm_fit_labelled(tdcm_model *model, const float *x, int64_t n, int64_t d,
                               const int64_t *set_ids, const int32_t *labels) {
   TDCM_API_BEGIN
-  check_labelled(model, x, n, d, set_ids, labels);
-  WriteLock lock(model);
-  fit_locked(model, x, n, d, set_ids, model->progress, model->progress_user, labels);
+  require(set_ids, "set_ids");
+  require(labels, "labels");
+  fit_call(model, x, n, d, set_ids, nullptr, nullptr, /*own_callback=*/true, labels);
   TDCM_API_END
 }
 
@@ -307,9 +384,9 @@ tdcm_status tdcm_fit_labelled_progress(tdcm_model *model, const float *x, int64_
                                        const int64_t *set_ids, const int32_t *labels,
                                        tdcm_progress_fn fn, void *user_data) {
   TDCM_API_BEGIN
-  check_labelled(model, x, n, d, set_ids, labels);
-  WriteLock lock(model);
-  fit_locked(model, x, n, d, set_ids, fn, user_data, labels);
+  require(set_ids, "set_ids");
+  require(labels, "labels");
+  fit_call(model, x, n, d, set_ids, fn, user_data, /*own_callback=*/false, labels);
   TDCM_API_END
 }
 
@@ -317,23 +394,39 @@ tdcm_status tdcm_assign(tdcm_model *model, const float *x, int64_t n, int64_t d,
                         float *probs) {
   TDCM_API_BEGIN
   require(model, "model");
-  require(labels, "labels");
-  // The parameters never change after tdcm_create: k is read without the lock.
-  check_probs(n, model->model.params().k, probs);
-  check_matrix(x, n, d);
-  ReadLock lock(model);
-  tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
-  model->model.assign(x, n, d, labels, probs);
+  std::optional<ReadLock> lock;
+  run_call(
+      model, "assign", d,
+      [&] {
+        require(labels, "labels");
+        // The parameters never change after tdcm_create: k is read without the lock.
+        check_probs(n, model->model.params().k, probs);
+        check_matrix(x, n, d);
+        lock.emplace(model);
+        if (model->comm) model->model.check_input(n, d);
+      },
+      [&] {
+        tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
+        model->model.assign(x, n, d, labels, probs);
+      });
   TDCM_API_END
 }
 
 tdcm_status tdcm_adapt(tdcm_model *model, const float *x, int64_t n, int64_t d) {
   TDCM_API_BEGIN
   require(model, "model");
-  check_matrix(x, n, d);
-  WriteLock lock(model);
-  tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
-  model->model.adapt(x, n, d);
+  std::optional<WriteLock> lock;
+  run_call(
+      model, "adapt", d,
+      [&] {
+        check_matrix(x, n, d);
+        lock.emplace(model);
+        if (model->comm) model->model.check_input(n, d);
+      },
+      [&] {
+        tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
+        model->model.adapt(x, n, d);
+      });
   TDCM_API_END
 }
 
@@ -463,12 +556,20 @@ tdcm_status tdcm_assign_report(tdcm_model *model, const float *x, int64_t n, int
                                int32_t *labels, float *probs, tdcm_cluster_report *report) {
   TDCM_API_BEGIN
   require(model, "model");
-  require(labels, "labels");
-  require(report, "report");
-  check_matrix(x, n, d);
-  ReadLock lock(model);
-  tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
-  copy_report(model->model.assign_report(x, n, d, labels, probs), report);
+  std::optional<ReadLock> lock;
+  run_call(
+      model, "assign_report", d,
+      [&] {
+        require(labels, "labels");
+        require(report, "report");
+        check_matrix(x, n, d);
+        lock.emplace(model);
+        if (model->comm) model->model.check_input(n, d);
+      },
+      [&] {
+        tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
+        copy_report(model->model.assign_report(x, n, d, labels, probs), report);
+      });
   TDCM_API_END
 }
 
@@ -655,6 +756,45 @@ tdcm_status tdcm_synth_structured(int64_t k, int64_t d, int64_t signal_dims, dou
     const std::vector<double> sigma = tdcm::data::structured_covariance(spec);
     std::copy(sigma.begin(), sigma.end(), covariance);
   }
+  TDCM_API_END
+}
+
+tdcm_status tdcm_comm_create(tdcm_comm **out, int32_t rank, int32_t world_size,
+                             const char *rendezvous, int32_t timeout_ms) {
+  TDCM_API_BEGIN
+  require(out, "out");
+  *out = nullptr;
+  require(rendezvous, "rendezvous");
+  if (timeout_ms < 1) {
+    tdcm::fail(TDCM_ERR_INVALID_ARGUMENT,
+               "timeout_ms must be positive, got " + std::to_string(timeout_ms));
+  }
+  tdcm::dist::GroupOptions options;
+  options.rank = rank;
+  options.world_size = world_size;
+  options.rendezvous = rendezvous;
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  auto comm = std::make_unique<tdcm_comm>();
+  comm->group = tdcm::dist::Group::create(options);
+  *out = comm.release();
+  TDCM_API_END
+}
+
+void tdcm_comm_destroy(tdcm_comm *comm) { delete comm; }
+
+tdcm_status tdcm_comm_info(tdcm_comm *comm, int32_t *rank, int32_t *world_size) {
+  TDCM_API_BEGIN
+  require(comm, "comm");
+  if (rank != nullptr) *rank = comm->group->rank();
+  if (world_size != nullptr) *world_size = comm->group->world_size();
+  TDCM_API_END
+}
+
+tdcm_status tdcm_set_comm(tdcm_model *model, tdcm_comm *comm) {
+  TDCM_API_BEGIN
+  require(model, "model");
+  WriteLock lock(model);
+  model->comm = comm != nullptr ? comm->group : nullptr;
   TDCM_API_END
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/distributed.h"
 #include "data/readers.h"
 
 namespace tdcm::cli {
@@ -36,7 +37,10 @@ const char kUsage[] =
     "  --labels FILE          ground-truth labels in a file of their own, one per row\n"
     "                         (IDX, e.g. t10k-labels-idx1-ubyte.gz, or the first\n"
     "                         column of a CSV): scores as with --label-column\n"
-    "  -h, --help             show this help\n";
+    "  -h, --help             show this help\n" TDCM_CLI_DISTRIBUTED_USAGE
+    "  The adaptation is one over every rank's rows; each rank labels its own, to\n"
+    "  --output with {rank} (required with more than one rank); rank 0 writes the\n"
+    "  report. Scores are each rank's own rows'.\n";
 
 // A JSON number; JSON has no NaN or Inf, so those become null.
 std::string json_number(double v) { return std::isfinite(v) ? shortest_text(v) : "null"; }
@@ -81,9 +85,14 @@ int run(const Args &args) {
   const bool with_probs = args.has("probs");
   const std::string report_path = args.has("report") ? args.require("report") : "";
   const int label_column = args.get_column("label-column");
+  if (args.get_int("world-size", 1, 1, 65536) > 1 && !has_rank_placeholder(output)) {
+    throw UsageError("--output needs {rank} in a distributed run: each rank writes its rows");
+  }
+  const Distributed dist = join_group(args);
 
   ModelPtr model = load_model(model_path);
-  Dataset ds = load_dataset(input, label_column);
+  use_group(dist, model.get());
+  Dataset ds = load_shard(dist, input, label_column);
   if (args.has("labels")) attach_labels(ds, args.require("labels"));
   const int64_t k = model_k(model.get());
 
@@ -100,11 +109,15 @@ int run(const Args &args) {
                              with_probs ? probs.data() : nullptr, report.data()));
   }
   const double assign_s = watch.seconds();
-  data::write_labels_csv(output, labels.data(), with_probs ? probs.data() : nullptr, ds.n, k);
+  const std::string written = rank_path(output, dist.rank);
+  data::write_labels_csv(written, labels.data(), with_probs ? probs.data() : nullptr, ds.n, k);
 
-  std::printf("assigned %lld rows to k=%lld clusters in %.3f s; wrote %s\n",
-              static_cast<long long>(ds.n), static_cast<long long>(k), assign_s, output.c_str());
-  if (!report.empty()) {
+  const std::string whose =
+      dist.active() ? strprintf(" (rank %d of %d)", dist.rank, dist.world_size) : "";
+  std::printf("assigned %lld rows%s to k=%lld clusters in %.3f s; wrote %s\n",
+              static_cast<long long>(ds.n), whose.c_str(), static_cast<long long>(k), assign_s,
+              written.c_str());
+  if (!report.empty() && dist.rank == 0) {
     write_text(report_path, report_json(report));
     std::printf("report: %s (%s)\n", report_path.c_str(), flag_counts(report).c_str());
   }
@@ -117,16 +130,14 @@ int run(const Args &args) {
 }  // namespace
 
 const Command &assign_command() {
-  static const Command command{"assign",
-                               "cluster a target data set with a fitted model",
-                               kUsage,
-                               {{"model", true},
-                                {"input", true},
-                                {"output", true},
-                                {"probs", false},
-                                {"report", true},
-                                {"label-column", true},
-                                {"labels", true}},
+  static const Command command{"assign", "cluster a target data set with a fitted model", kUsage,
+                               with_distributed_options({{"model", true},
+                                                         {"input", true},
+                                                         {"output", true},
+                                                         {"probs", false},
+                                                         {"report", true},
+                                                         {"label-column", true},
+                                                         {"labels", true}}),
                                &run};
   return command;
 }

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/distributed.h"
 #include "cli/progress.h"
 
 namespace tdcm::cli {
@@ -44,7 +45,9 @@ const char kUsage[] =
     "  --supervised           the labels also train: a collection fit estimates the\n"
     "                         family metric from them (tdcm_fit_labelled; labels are\n"
     "                         cluster ids within each set)\n"
-    "  -h, --help             show this help\n";
+    "  -h, --help             show this help\n" TDCM_CLI_DISTRIBUTED_USAGE
+    "  Every rank fits the same model; rank 0 saves it (each rank, to its own\n"
+    "  file, with {rank} in --model). Source scores are each rank's own rows'.\n";
 
 // Row indices of each data set of a collection, by ascending id.
 std::map<int64_t, std::vector<int64_t>> rows_by_set(const std::vector<int64_t> &set_ids) {
@@ -55,11 +58,12 @@ std::map<int64_t, std::vector<int64_t>> rows_by_set(const std::vector<int64_t> &
 
 // Labels every source data set on its own (assign adapts to one domain) and
 // prints its scores.
-void report_source_scores(tdcm_model *model, const Dataset &ds) {
+void report_source_scores(tdcm_model *model, const Dataset &ds, const std::string &whose) {
   if (ds.set_ids.empty()) {
     std::vector<int32_t> pred(static_cast<size_t>(ds.n));
     check(tdcm_assign(model, ds.x.data(), ds.n, ds.d, pred.data(), nullptr));
-    std::printf("source: %s\n", format_metrics(compute_metrics(ds.labels, pred)).c_str());
+    std::printf("source%s: %s\n", whose.c_str(),
+                format_metrics(compute_metrics(ds.labels, pred)).c_str());
     return;
   }
   const auto sets = rows_by_set(ds.set_ids);
@@ -111,8 +115,12 @@ int run(const Args &args) {
   const std::string input = args.require("input");
   const int label_column = args.get_column("label-column");
   const int set_column = args.get_column("set-column");
+  if (args.has("world-size") && set_column != -1) {
+    throw UsageError("--set-column: a collection of source sets is fitted by one process");
+  }
+  const Distributed dist = join_group(args);
 
-  Dataset ds = load_dataset(input, label_column, set_column);
+  Dataset ds = load_shard(dist, input, label_column, set_column);
   if (args.has("labels")) attach_labels(ds, args.require("labels"));
   // Read before the fit, so that a bad file fails at once.
   const bool replace_centroids = args.has("centroids");
@@ -125,9 +133,13 @@ int run(const Args &args) {
     params += " input_shape=" + shape_text(ds.shape);
   }
   ModelPtr model = create_model(params);
+  use_group(dist, model.get());
 
   FitProgress progress(stderr);
-  check(tdcm_set_progress_callback(model.get(), &FitProgress::callback, &progress));
+  // One rank reports the progress of all.
+  if (dist.rank == 0) {
+    check(tdcm_set_progress_callback(model.get(), &FitProgress::callback, &progress));
+  }
   const Stopwatch watch;
   const bool supervised = args.has("supervised");
   if (supervised && (ds.labels.empty() || ds.set_ids.empty())) {
@@ -144,39 +156,40 @@ int run(const Args &args) {
   if (replace_centroids) {
     check(tdcm_set_centroids(model.get(), centroids.x.data(), centroids.n, centroids.d));
   }
-  check(tdcm_save(model.get(), output.c_str()));
+  const bool saves = dist.rank == 0 || has_rank_placeholder(output);
+  if (saves) check(tdcm_save(model.get(), rank_path(output, dist.rank).c_str()));
 
   const char *algorithm = "";
   check(tdcm_get_algorithm(model.get(), &algorithm));
+  const std::string whose =
+      dist.active() ? strprintf(" (rank %d of %d)", dist.rank, dist.world_size) : "";
   std::string sets;
   if (!ds.shape.empty()) sets = " (" + shape_text(ds.shape) + " images)";
   if (!ds.set_ids.empty()) sets += strprintf(" in %zu data sets", rows_by_set(ds.set_ids).size());
-  std::printf("fitted %s (k=%lld) on %lld rows x %lld columns%s in %.2f s\n", algorithm,
+  std::printf("fitted %s (k=%lld) on %lld rows x %lld columns%s%s in %.2f s\n", algorithm,
               static_cast<long long>(model_k(model.get())), static_cast<long long>(ds.n),
-              static_cast<long long>(ds.d), sets.c_str(), fit_s);
+              static_cast<long long>(ds.d), sets.c_str(), whose.c_str(), fit_s);
   if (replace_centroids) {
     std::printf("replaced the source centroids with the %lld in %s\n",
                 static_cast<long long>(centroids.n), args.require("centroids").c_str());
   }
-  std::printf("saved model to %s\n", output.c_str());
-  if (!ds.labels.empty()) report_source_scores(model.get(), ds);
+  if (saves) std::printf("saved model to %s\n", rank_path(output, dist.rank).c_str());
+  if (!ds.labels.empty()) report_source_scores(model.get(), ds, whose);
   return 0;
 }
 
 }  // namespace
 
 const Command &fit_command() {
-  static const Command command{"fit",
-                               "fit a model on source data and save it",
-                               kUsage,
-                               {{"input", true},
-                                {"centroids", true},
-                                {"model", true},
-                                {"params", true},
-                                {"label-column", true},
-                                {"labels", true},
-                                {"set-column", true},
-                                {"supervised", false}},
+  static const Command command{"fit", "fit a model on source data and save it", kUsage,
+                               with_distributed_options({{"input", true},
+                                                         {"centroids", true},
+                                                         {"model", true},
+                                                         {"params", true},
+                                                         {"label-column", true},
+                                                         {"labels", true},
+                                                         {"set-column", true},
+                                                         {"supervised", false}}),
                                &run};
   return command;
 }

@@ -25,5 +25,7 @@ const Command &synth_command();
 const Command &demo_command();
 const Command &info_command();
 const Command &params_command();
+// Its run is null: main() hands its arguments to launch_main (cli/launch.h).
+const Command &launch_command();
 
 }  // namespace tdcm::cli

@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/launch.h"
 
 namespace {
 
@@ -18,7 +19,7 @@ const std::vector<const Command *> &all_commands() {
   static const std::vector<const Command *> commands = {
       &tdcm::cli::fit_command(),  &tdcm::cli::assign_command(), &tdcm::cli::centroids_command(),
       &tdcm::cli::eval_command(), &tdcm::cli::synth_command(),  &tdcm::cli::demo_command(),
-      &tdcm::cli::info_command(), &tdcm::cli::params_command()};
+      &tdcm::cli::info_command(), &tdcm::cli::params_command(), &tdcm::cli::launch_command()};
   return commands;
 }
 
@@ -98,6 +99,16 @@ int main(int argc, char **argv) {
     if (std::strcmp(command->name, "params") == 0) return run_command(*command, {});
     std::fputs(command->usage, stdout);
     return 0;
+  }
+  if (first == "launch") {
+    try {
+      return tdcm::cli::launch_main(std::vector<std::string>(args.begin() + 1, args.end()));
+    } catch (const tdcm::cli::UsageError &e) {
+      return usage_error(e.what(), "launch");
+    } catch (const std::exception &e) {
+      std::fprintf(stderr, "tdcm: error: %s\n", e.what());
+      return 1;
+    }
   }
   const Command *command = find_command(first);
   if (command == nullptr) {

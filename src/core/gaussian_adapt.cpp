@@ -5,6 +5,8 @@
 
 #include "core/errors.h"
 #include "core/identity.h"
+#include "dist/collectives.h"
+#include "dist/sharded_rows.h"
 
 namespace tdcm {
 namespace {
@@ -21,7 +23,8 @@ constexpr int64_t kFinalists = 3;
 
 GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
                                  const GaussianAdaptOptions &o, at::Generator &gen) {
-  const int64_t n = z.size(0);
+  // Sharded: n counts every rank's rows, and the subset below is drawn from them all.
+  const int64_t n = dist::total_rows(z.size(0));
   if (n < o.k) {
     fail(TDCM_ERR_INVALID_ARGUMENT,
          "adapting needs at least k=" + std::to_string(o.k) + " rows, got " + std::to_string(n));
@@ -32,11 +35,12 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
   const int64_t search_rows =
       o.restart_rows > 0 ? std::max(o.restart_rows, o.k * std::max<int64_t>(50, 4 * z.size(1))) : n;
   const bool subset = n > search_rows;
-  const at::Tensor zs =
-      subset ? z.index_select(
-                   0, at::randperm(n, gen, at::kLong).narrow(0, 0, search_rows).to(z.device()))
-             : z;
-  const RowSource search = tensor_rows(zs, o.chunk_rows);
+  const Subset picked =
+      subset ? subset_of(at::randperm(n, gen, at::kLong).narrow(0, 0, search_rows), z.size(0))
+             : Subset{};
+  const at::Tensor zs = subset ? z.index_select(0, picked.rows.to(z.device())) : z;
+  RowSource search = tensor_rows(zs, o.chunk_rows);
+  search.positions = picked.positions;
   const double reg = covariance_reg(search, o.em.reg);
   // Starts run to a looser tolerance: ranking them needs less precision than the winner.
   EmOptions final_em = o.em;
@@ -63,7 +67,8 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
     prior = ShapePrior{source_here.covs, source_here.sizes * o.shape_prior};
   }
   // The prior's weight against the likelihood of the rows the starts are compared on.
-  const double search_share = static_cast<double>(zs.size(0)) / static_cast<double>(n);
+  const int64_t search_n = subset ? search_rows : n;
+  const double search_share = static_cast<double>(search_n) / static_cast<double>(n);
 
   GaussianAdaptation out;
   auto named = [&](const Mixture &m) {
@@ -82,7 +87,7 @@ GaussianAdaptation adapt_mixture(const at::Tensor &z, const Mixture *source,
   auto consider = [&](const Mixture &start) {
     EmResult r = em(search, start, loose);
     if (shaped) r.mixture = named(r.mixture);
-    candidates.emplace_back(objective(r.mixture, r.log_likelihood, zs.size(0), search_share),
+    candidates.emplace_back(objective(r.mixture, r.log_likelihood, search_n, search_share),
                             std::move(r.mixture));
   };
   if (source != nullptr) {

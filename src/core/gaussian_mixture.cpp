@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/runtime.h"
+#include "dist/collectives.h"
 
 namespace tdcm {
 namespace {
@@ -54,6 +55,16 @@ struct Moments {
       sum[j].add_(rows.sum(0));
       scatter[j].add_(rows.t().mm(rows));
     }
+  }
+
+  // Sharded: the statistics of every rank's rows (identity in one process).
+  Moments &reduced() {
+    if (dist::active() != nullptr) {
+      mass = dist::sum(mass);
+      sum = dist::sum(sum);
+      scatter = dist::sum(scatter);
+    }
+    return *this;
   }
 };
 
@@ -188,6 +199,7 @@ Mixture mixture_from_means(const RowSource &rows, const at::Tensor &means, doubl
     const at::Tensor nearest = squared_distances(x, mu).argmin(1);
     mo.add(x, at::one_hot(nearest, k).to(at::kDouble));
   }
+  mo.reduced();
   // An empty cluster keeps its mean and gets the set's mean variance as a sphere.
   Mixture previous;
   previous.means = mu;
@@ -213,7 +225,17 @@ Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t 
         at::from_blob(const_cast<int32_t *>(labels + s), {x.size(0)}, at::kInt).to(at::kLong);
     mo.add_hard(x, l.to(x.device()));
   }
-  return m_step(mo, previous, reg, nullptr, CovarianceModel::Full);
+  if (!previous.means.defined()) {
+    // A rank that holds none of a sharded set's rows: zero statistics, and
+    // the same collectives as the others.
+    const at::Tensor x = chunk_of(rows, 0);
+    const int64_t d = x.size(1);
+    mo = Moments(k, d, x.options());
+    previous.means = at::zeros({k, d}, x.options());
+    previous.covs =
+        at::eye(d, x.options()).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
+  }
+  return m_step(mo.reduced(), previous, reg, nullptr, CovarianceModel::Full);
 }
 
 EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options,
@@ -223,6 +245,7 @@ EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options
   r.mixture = init;
   const int64_t k = init.k();
   const int64_t d = init.means.size(1);
+  const int64_t n = dist::total_rows(rows.rows);  // all ranks' rows when sharded
   double previous = -INFINITY;
   for (int64_t it = 1; it <= options.max_iter; ++it) {
     const PrecisionFactors f = precision_factors(r.mixture);
@@ -235,7 +258,8 @@ EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options
       total.add_(norm.sum());
       mo.add(x, at::exp(lp - norm));
     }
-    const double ll = total.item<double>() / static_cast<double>(rows.rows);
+    mo.reduced();
+    const double ll = dist::sum(total).item<double>() / static_cast<double>(n);
     if (!std::isfinite(ll)) {
       fail(TDCM_ERR_INVALID_ARGUMENT,
            "the Gaussian blocks' log-likelihood is not finite: the (embedded) values are too "

@@ -4,6 +4,8 @@
 
 #include "core/errors.h"
 #include "core/nearest.h"
+#include "dist/collectives.h"
+#include "dist/sharded_seeding.h"
 
 namespace tdcm {
 
@@ -22,7 +24,18 @@ double mean_feature_variance(const RowSource &rows) {
     sum = sum.defined() ? sum + x.sum(0) : x.sum(0);
     sum_sq = sum_sq.defined() ? sum_sq + x.pow(2).sum(0) : x.pow(2).sum(0);
   }
-  const double n = static_cast<double>(rows.rows);
+  if (dist::active() == nullptr) {
+    const double n = static_cast<double>(rows.rows);
+    return (sum_sq / n - (sum / n).pow(2)).mean().item<double>();
+  }
+  // Sharded: every rank's sums (a rank may hold no rows), over all rows.
+  if (!sum.defined()) {
+    sum = rows.chunk(0, 0).to(at::kDouble).sum(0);
+    sum_sq = sum.clone();
+  }
+  sum = dist::sum(sum);
+  sum_sq = dist::sum(sum_sq);
+  const double n = static_cast<double>(dist::total_rows(rows.rows));
   return (sum_sq / n - (sum / n).pow(2)).mean().item<double>();
 }
 
@@ -51,6 +64,7 @@ at::Tensor squared_distances(const at::Tensor &x, const at::Tensor &c) {
 }
 
 at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen) {
+  if (dist::active() != nullptr) return sharded_kmeans_plus_plus(rows, k, gen);
   const int64_t n = rows.rows;
   const int64_t trials = 2 + static_cast<int64_t>(std::log(static_cast<double>(k)));
   auto uniform = [&] { return at::rand({1}, gen, at::kDouble).item<double>(); };
@@ -132,7 +146,7 @@ KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_it
     if (fused) {
       at::Tensor hard = at::zeros({k}, r.centroids.options().dtype(at::kLong));
       nearest_pass(rows, r.centroids, &sums, &hard, nullptr);
-      counts = hard.to(r.centroids.scalar_type());
+      counts = hard;
     } else {
       counts = at::zeros({k}, r.centroids.options());
       for (int64_t s = 0; s < n; s += rows.chunk_rows) {
@@ -142,6 +156,13 @@ KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_it
         counts.index_add_(0, nearest, at::ones({x.size(0)}, x.options()));
       }
     }
+    if (dist::active() != nullptr) {
+      // Sharded: the sums and counts of every rank's rows (double, so that the
+      // order of the ranks costs no more than float rounding of the total).
+      sums = dist::sum(sums.to(at::kDouble)).to(sums.scalar_type());
+      counts = dist::sum(counts);
+    }
+    counts = counts.to(r.centroids.scalar_type());
     // An empty cluster keeps its centroid.
     const at::Tensor nonempty = counts > 0;
     const at::Tensor updated =
@@ -163,7 +184,7 @@ KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_it
                      .item<double>();
     }
   }
-  r.inertia = inertia;
+  r.inertia = dist::sum_of(inertia);
   return r;
 }
 

@@ -15,6 +15,10 @@ struct RowSource {
   int64_t rows = 0;
   int64_t chunk_rows = 65536;
   std::function<at::Tensor(int64_t start, int64_t len)> chunk;
+  // Distributed calls only: for a subset drawn from a sharded set, each row's
+  // place in the subset's one-process order (dist/sharded_rows.h); undefined
+  // when the rows are in that order already (rank 0's first).
+  at::Tensor positions;
 };
 
 // The rows of a tensor already in memory, as chunks.

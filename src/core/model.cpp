@@ -12,6 +12,8 @@
 #include "core/gaussian_adapt.h"
 #include "core/nearest.h"
 #include "core/runtime.h"
+#include "dist/collectives.h"
+#include "dist/sharded_rows.h"
 #include "tdcm/tdcm.h"
 
 namespace tdcm {
@@ -46,7 +48,7 @@ at::Tensor posterior_counts(const RowSource &rows, const Mixture &m) {
   std::vector<int32_t> labels(static_cast<size_t>(rows.rows));
   mixture_posterior(rows, m.to(at::kDouble), labels.data(), nullptr);
   const std::vector<int64_t> counts = label_counts(labels.data(), rows.rows, m.k());
-  return at::tensor(counts, at::kLong).to(at::kFloat);
+  return dist::sum(at::tensor(counts, at::kLong)).to(at::kFloat);
 }
 
 }  // namespace
@@ -157,22 +159,23 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
     return adapt_from(state.net, cfg, schedule, z, state.source_centroids, params_.chunk_rows);
   }
   // k-means++ seeding on the set's embeddings, deterministic through the seed.
-  if (z.size(0) < params_.k) {
+  // Sharded: n counts every rank's rows, and the subset is drawn from them all.
+  const int64_t n = dist::total_rows(z.size(0));
+  if (n < params_.k) {
     fail(TDCM_ERR_INVALID_ARGUMENT,
          "init=kmeans++ needs at least k=" + std::to_string(params_.k) + " rows");
   }
   at::Generator gen = at::detail::createCPUGenerator(params_.seed);
   // The seedings are compared on a seeded random subset when the set is large: choosing
   // among them needs far fewer rows than the final iteration, which then runs on all rows.
-  const int64_t n = z.size(0);
   const bool subset = params_.restart_rows > 0 && n > params_.restart_rows;
-  const at::Tensor zs =
+  const Subset picked =
       subset
-          ? z.index_select(
-                0,
-                at::randperm(n, gen, at::kLong).narrow(0, 0, params_.restart_rows).to(z.device()))
-          : z;
-  const RowSource rows = subset ? tensor_rows(zs, params_.chunk_rows) : all_rows;
+          ? subset_of(at::randperm(n, gen, at::kLong).narrow(0, 0, params_.restart_rows), z.size(0))
+          : Subset{};
+  const at::Tensor zs = subset ? z.index_select(0, picked.rows.to(z.device())) : z;
+  RowSource rows = subset ? tensor_rows(zs, params_.chunk_rows) : all_rows;
+  rows.positions = picked.positions;
   // All seedings are iterated together, in one pass over the rows per block.
   const int64_t starts = params_.infer_restarts;
   std::vector<at::Tensor> seeds;
@@ -191,8 +194,10 @@ Adaptation Model::infer(const State &state, const at::Tensor &z, bool force_seed
 
 void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
                 const ProgressFn &progress, const int32_t *labels) {
-  if (n < params_.k) {
-    fail(TDCM_ERR_INVALID_ARGUMENT, "n=" + std::to_string(n) + " rows is fewer than k=" +
+  // Sharded (a distributed fit): n rows here, all ranks' rows in total.
+  const int64_t total_rows = dist::total_rows(n);
+  if (total_rows < params_.k) {
+    fail(TDCM_ERR_INVALID_ARGUMENT, "n=" + std::to_string(total_rows) + " rows is fewer than k=" +
                                         std::to_string(params_.k) + " clusters");
   }
   const ImageShape image = image_shape(params_);
@@ -227,8 +232,17 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
   const at::Tensor source = wrap_rows(x, n, d);
   if (params_.standardize) {
     const at::Tensor as_double = source.to(at::kDouble);
-    next.input_mean = as_double.mean(0).to(at::kFloat).to(device_);
-    const at::Tensor sd = as_double.std(0, /*unbiased=*/false).to(at::kFloat);
+    at::Tensor sd;
+    if (dist::active() == nullptr) {
+      next.input_mean = as_double.mean(0).to(at::kFloat).to(device_);
+      sd = as_double.std(0, /*unbiased=*/false).to(at::kFloat);
+    } else {
+      // Sharded: two passes as one process makes, each summed over the ranks.
+      const double rows_all = static_cast<double>(total_rows);
+      const at::Tensor mean = dist::sum(as_double.sum(0)) / rows_all;
+      sd = (dist::sum((as_double - mean).pow(2).sum(0)) / rows_all).sqrt().to(at::kFloat);
+      next.input_mean = mean.to(at::kFloat).to(device_);
+    }
     // A constant column has nothing to scale.
     next.input_std = at::where(sd > 0, sd, at::ones_like(sd)).to(device_);
   }
@@ -274,6 +288,8 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
     if (!params_.standardize && device_.is_cpu()) data = data.clone();  // own the rows
     std::vector<at::Tensor> device_sets;
     for (const at::Tensor &s : sets) device_sets.push_back(s.to(device_));
+    // Sharded: the batches are drawn from the concatenated set (dist/data_parallel.h).
+    if (dist::active() != nullptr) device_sets = {at::arange(total_rows, at::kLong).to(device_)};
     train_net(next.net, params_, data, device_sets, gen, progress);
     if (sets.size() > 1 && params_.metric == "gaussian" && params_.collection != "refit") {
       learn_family(next, x, n, device_sets, labels, gen);
@@ -425,7 +441,7 @@ void Model::describe_target(State &state, const RowSource &rows, const int32_t *
   const double reg = covariance_reg(rows, EmOptions{}.reg);
   state.target = mixture_of_labels(rows, labels, params_.k, reg).to(at::kFloat);
   const std::vector<int64_t> counts = label_counts(labels, rows.rows, params_.k);
-  state.target_counts = at::tensor(counts, at::kLong).to(at::kFloat);
+  state.target_counts = dist::sum(at::tensor(counts, at::kLong)).to(at::kFloat);
 }
 
 std::vector<ClusterReport> Model::report_of(const State &state) const {

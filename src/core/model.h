@@ -32,6 +32,10 @@ class Model {
   int64_t input_dim() const { return state_ ? state_->input_dim : 0; }
   int64_t embed_dim() const;
 
+  // Fails unless the model is fitted on d columns and n >= 1: what assign,
+  // adapt and predict check first.
+  void check_input(int64_t n, int64_t d) const;
+
   // x: n x d row-major float32, finite (the C API checks). set_ids: NULL or n ids.
   // labels: NULL, or n cluster ids (>= 0) within each set, which a collection
   // fit's family metric is then estimated from (in place of its own clustering).
@@ -128,7 +132,6 @@ class Model {
   // The adaptation of the blocks on a whole embedded set from the start that
   // params.init selects (`force_seeding`: k-means++ whatever init says).
   Adaptation infer(const State &state, const at::Tensor &z, bool force_seeding) const;
-  void check_input(int64_t n, int64_t d) const;
   bool gaussian() const;  // algo=gmm, or tdcm with metric=gaussian
   // tdcm, metric=gaussian: the set embedded in the source's statistics, and
   // the mixture adapted to it (in the source's numbering when it has one).

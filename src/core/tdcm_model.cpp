@@ -11,6 +11,8 @@
 #include "core/augment.h"
 #include "core/errors.h"
 #include "core/runtime.h"
+#include "dist/collectives.h"
+#include "dist/data_parallel.h"
 
 namespace tdcm {
 namespace {
@@ -250,9 +252,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // One optimiser step on `loss`; throws Error(TDCM_ERR_DIVERGED) when it is not finite.
-double optimise(torch::optim::Adam &optimizer, const at::Tensor &loss, int64_t epoch) {
+// `encoder`: the encoder's tensors, whose gradients a distributed fit sums over ranks.
+double optimise(torch::optim::Adam &optimizer, const at::Tensor &loss, int64_t epoch,
+                const std::vector<at::Tensor> &encoder) {
   optimizer.zero_grad();
   loss.backward();
+  sum_encoder_gradients(encoder);
   optimizer.step();
   const double value = loss.item<double>();
   if (!std::isfinite(value)) {
@@ -310,10 +315,10 @@ Layers pretrain(TdcmNet &net, const Params &params, const at::Tensor &x,
     const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
     double sum = 0;
     for (const at::Tensor &idx : batches) {
-      const at::Tensor target = augment_geometry(x.index_select(0, idx), aug, gen);
+      const at::Tensor target = augment_geometry(batch_rows(x, idx), aug, gen);
       const at::Tensor input = augment_noise(target, aug, gen);
-      const at::Tensor rec = run_decoder(decoder, net.image, net.encode(input));
-      sum += optimise(optimizer, at::mse_loss(rec, target), epoch);
+      const at::Tensor rec = run_decoder(decoder, net.image, encode_batch(net, input));
+      sum += optimise(optimizer, at::mse_loss(rec, target), epoch, net.encoder.tensors());
     }
     report(progress, epoch, params.pretrain_epochs + params.epochs, {sum, 0, 0, 0}, batches.size(),
            start);
@@ -380,7 +385,7 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
     const std::vector<at::Tensor> batches = epoch_batches(sets, params.batch_size, params.k, gen);
     std::vector<double> sums(4, 0.0);
     for (const at::Tensor &idx : batches) {
-      const at::Tensor xb = x.index_select(0, idx);
+      const at::Tensor xb = batch_rows(x, idx);
       // The first view (as augment_view), and without its noise, the reconstruction target.
       const at::Tensor target = augment_geometry(xb, aug, gen);
       const at::Tensor first = augment_noise(target, aug, gen);
@@ -388,14 +393,14 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
       at::Tensor objective;
       at::Tensor raw;  // the first view's embeddings
       if (!contrast) {
-        raw = net.encode(first);
+        raw = encode_batch(net, first);
         loss = batch_loss(net, normalise(raw), params);
         objective = loss.total;
       } else {
         // Two views encoded together; the clustering terms are their mean.
         const int64_t m = xb.size(0);
         const at::Tensor second = augment_view(xb, aug, gen);
-        const at::Tensor z = net.encode(at::cat({first, second}));
+        const at::Tensor z = encode_batch(net, at::cat({first, second}));
         raw = z.narrow(0, 0, m);
         // The head sees what the blocks see: each view normalised over its batch
         // (raw embeddings may shrink until the head's biases drown them).
@@ -410,7 +415,8 @@ void train_net(TdcmNet &net, const Params &params, const at::Tensor &x,
         const at::Tensor rec = run_decoder(decoder, net.image, raw);
         objective = objective + params.reconstruction * at::mse_loss(rec, target);
       }
-      sums[0] += optimise(optimizer, objective, epoch);
+      sums[0] += optimise(optimizer, objective, epoch,
+                          params.train_encoder ? net.encoder.tensors() : std::vector<at::Tensor>{});
       sums[1] += loss.clu.item<double>();
       sums[2] += loss.bal.item<double>();
       sums[3] += loss.orth.item<double>();
@@ -439,8 +445,12 @@ std::pair<at::Tensor, at::Tensor> embedding_stats(const at::Tensor &z, int64_t c
     sum.add_(zc.sum(0));
     sum_sq.add_(zc.pow(2).sum(0));
   }
-  const at::Tensor mean = sum / static_cast<double>(n);
-  at::Tensor var = (sum_sq / static_cast<double>(n) - mean.pow(2)).clamp_min(0.0);
+  // Sharded: the statistics of every rank's rows.
+  sum = dist::sum(sum);
+  sum_sq = dist::sum(sum_sq);
+  const double rows = static_cast<double>(dist::total_rows(n));
+  const at::Tensor mean = sum / rows;
+  at::Tensor var = (sum_sq / rows - mean.pow(2)).clamp_min(0.0);
   if (global) var = var.mean().expand_as(var).contiguous();
   return {mean.to(z.scalar_type()), (var + kStdEps).sqrt().to(z.scalar_type())};
 }
@@ -471,7 +481,8 @@ std::vector<double> clustering_costs(const TdcmNet &net, const BlockConfig &cfg,
     const at::Tensor nearest = std::get<0>(cost.view({zc.size(0), groups, k}).min(2));
     total.add_(nearest.to(at::kDouble).sum(0));
   }
-  total = total.div(static_cast<double>(n)).cpu();
+  // Sharded: every rank's costs, over all rows.
+  total = dist::sum(total).div(static_cast<double>(dist::total_rows(n))).cpu();
   return std::vector<double>(total.data_ptr<double>(), total.data_ptr<double>() + groups);
 }
 
@@ -497,6 +508,11 @@ at::Tensor block_update(const TdcmNet &net, const BlockConfig &cfg, int64_t bloc
     const at::Tensor delta = at::softmax(score / cfg.tau, 2).view({len, total_k});
     weighted.add_(delta.t().mm(zc));
     mass.add_(delta.sum(0));
+  }
+  if (dist::active() != nullptr) {
+    // Sharded: every rank's sums of delta z and delta, added in double.
+    weighted = dist::sum(weighted.to(at::kDouble)).to(weighted.scalar_type());
+    mass = dist::sum(mass.to(at::kDouble)).to(mass.scalar_type());
   }
   return weighted / (mass.unsqueeze(1) + kCentroidEps);
 }

@@ -452,6 +452,8 @@ TEST(CapiErrors, StatusNamesAndVersion) {
       {TDCM_ERR_CANCELLED, "TDCM_ERR_CANCELLED"},
       {TDCM_ERR_INTERNAL, "TDCM_ERR_INTERNAL"},
       {TDCM_ERR_DIVERGED, "TDCM_ERR_DIVERGED"},
+      {TDCM_ERR_DISTRIBUTED, "TDCM_ERR_DISTRIBUTED"},
+      {TDCM_ERR_TIMEOUT, "TDCM_ERR_TIMEOUT"},
   };
   for (size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(static_cast<int>(names[i].first), static_cast<int>(i));
