@@ -34,9 +34,8 @@ at::Tensor responsibilities(const at::Tensor &zs, int64_t k, int64_t steps, at::
 }  // namespace
 
 at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> &sets,
-                             const at::Tensor &a0, const FamilyTrainOptions &o,
-                             at::Generator &gen, const ProgressFn &progress,
-                             const int32_t *labels) {
+                             const at::Tensor &a0, const FamilyTrainOptions &o, at::Generator &gen,
+                             const ProgressFn &progress, const int32_t *labels) {
   if (o.epochs == 0) return a0;
   at::Tensor a = a0.clone().set_requires_grad(true);
   torch::optim::Adam optimizer({a}, torch::optim::AdamOptions(o.lr));
@@ -79,8 +78,8 @@ at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> 
       nll = nll - std::get<1>(at::linalg_slogdet(a));
       const double value = nll.item<double>();
       if (!std::isfinite(value)) {
-        fail(TDCM_ERR_DIVERGED, "the family map's training loss is not finite at epoch " +
-                                    std::to_string(epoch));
+        fail(TDCM_ERR_DIVERGED,
+             "the family map's training loss is not finite at epoch " + std::to_string(epoch));
       }
       optimizer.zero_grad();
       nll.backward();

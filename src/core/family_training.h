@@ -21,8 +21,8 @@ namespace tdcm {
 
 struct FamilyTrainOptions {
   int64_t k = 5;
-  int64_t rank = 1;     // r: the columns the clusters live in
-  int64_t epochs = 0;   // passes over the training sets (one Adam step per set)
+  int64_t rank = 1;    // r: the columns the clusters live in
+  int64_t epochs = 0;  // passes over the training sets (one Adam step per set)
   double lr = 1e-3;
   int64_t em_steps = 10;  // EM blocks per set and step (from a k-means++ start)
 };

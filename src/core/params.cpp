@@ -256,7 +256,8 @@ const std::vector<Entry> &entries() {
         "collection=family: epochs of gradient refinement of the family's map through the "
         "Gaussian blocks' likelihood on each training set (Adam, one step per set)"},
        TDCM_INT(family_epochs, 0, 1000000)},
-      {{"family_lr", "float", "0.001", "(0, 10]", "collection=family: the Adam learning rate of "
+      {{"family_lr", "float", "0.001", "(0, 10]",
+        "collection=family: the Adam learning rate of "
         "family_epochs"},
        TDCM_REAL(family_lr, 0.0, true, 10.0)},
       {{"covariance", "enum", "full", "full|tied",
