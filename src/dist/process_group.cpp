@@ -15,7 +15,6 @@
 
 namespace tdcm::dist {
 
-#if TDCM_HAVE_GLOO
 namespace {
 
 struct Address {
@@ -53,6 +52,25 @@ Address parse_rendezvous(const std::string &text) {
   return a;
 }
 
+// The checks every build makes of a group's options (with or without Gloo).
+Address checked(const GroupOptions &o) {
+  if (o.world_size < 1) {
+    fail(TDCM_ERR_INVALID_ARGUMENT,
+         "world size must be at least 1, got " + std::to_string(o.world_size));
+  }
+  if (o.rank < 0 || o.rank >= o.world_size) {
+    fail(TDCM_ERR_INVALID_ARGUMENT,
+         "rank " + std::to_string(o.rank) + " is not in [0, " + std::to_string(o.world_size) + ")");
+  }
+  if (o.timeout.count() < 1) fail(TDCM_ERR_INVALID_ARGUMENT, "the timeout must be positive");
+  return parse_rendezvous(o.rendezvous);
+}
+
+}  // namespace
+
+#if TDCM_HAVE_GLOO
+namespace {
+
 bool loopback(const std::string &host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
@@ -83,16 +101,7 @@ struct Group::Impl {
 bool available() { return true; }
 
 std::shared_ptr<Group> Group::create(const GroupOptions &o) {
-  if (o.world_size < 1) {
-    fail(TDCM_ERR_INVALID_ARGUMENT,
-         "world size must be at least 1, got " + std::to_string(o.world_size));
-  }
-  if (o.rank < 0 || o.rank >= o.world_size) {
-    fail(TDCM_ERR_INVALID_ARGUMENT,
-         "rank " + std::to_string(o.rank) + " is not in [0, " + std::to_string(o.world_size) + ")");
-  }
-  if (o.timeout.count() < 1) fail(TDCM_ERR_INVALID_ARGUMENT, "the timeout must be positive");
-  const Address address = parse_rendezvous(o.rendezvous);
+  const Address address = checked(o);
   auto impl = std::make_unique<Impl>();
   const std::string context = "rank " + std::to_string(o.rank) + " of " +
                               std::to_string(o.world_size) + " meeting at " + o.rendezvous;
@@ -150,7 +159,8 @@ struct Group::Impl {};
 
 bool available() { return false; }
 
-std::shared_ptr<Group> Group::create(const GroupOptions &) {
+std::shared_ptr<Group> Group::create(const GroupOptions &o) {
+  checked(o);  // bad arguments are reported as such here too
   fail(TDCM_ERR_DISTRIBUTED,
        "this libtdcm was built without c10d's Gloo backend (its LibTorch ships no Gloo "
        "headers): no process group can be created");
