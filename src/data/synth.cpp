@@ -29,30 +29,6 @@
 #include "data/synth_random.h"
 
 namespace tdcm::data {
-namespace {
-
-struct Cluster {
-  std::vector<double> q;       // d x d rotation, row-major
-  std::vector<double> sqrt_l;  // d square roots of the eigenvalues
-};
-
-void draw_rows(Rng &rng, const std::vector<double> &mu, const Cluster &cl, int64_t d, int64_t count,
-               int32_t label, LabelledSet &out, int64_t &row) {
-  const size_t n = static_cast<size_t>(d);
-  std::vector<double> e(n);
-  for (int64_t r = 0; r < count; ++r, ++row) {
-    for (size_t i = 0; i < n; ++i) e[i] = rng.normal() * cl.sqrt_l[i];
-    float *dst = out.x.data() + static_cast<size_t>(row) * n;
-    for (size_t i = 0; i < n; ++i) {
-      double v = mu[i];
-      for (size_t j = 0; j < n; ++j) v += cl.q[i * n + j] * e[j];
-      dst[i] = static_cast<float>(v);
-    }
-    out.y[static_cast<size_t>(row)] = label;
-  }
-}
-
-}  // namespace
 
 DriftPair make_drift_pair(const DriftSpec &spec) {
   check_set_size(spec.k, spec.d, spec.n_per_cluster);
@@ -89,7 +65,7 @@ DriftPair make_drift_pair(const DriftSpec &spec) {
   }
 
   // 2. Covariances: rotation, then eigenvalues.
-  std::vector<Cluster> clusters(static_cast<size_t>(k));
+  std::vector<Shape> clusters(static_cast<size_t>(k));
   for (auto &cl : clusters) {
     cl.q = random_rotation(rng, d);
     cl.sqrt_l.resize(nd);

@@ -66,6 +66,22 @@ std::vector<double> random_rotation(Rng &rng, int64_t d) {
   return q_factor(std::move(g), d);
 }
 
+void draw_rows(Rng &rng, const std::vector<double> &mu, const Shape &shape, int64_t d,
+               int64_t count, int32_t label, LabelledSet &out, int64_t &row) {
+  const size_t n = static_cast<size_t>(d);
+  std::vector<double> e(n);
+  for (int64_t r = 0; r < count; ++r, ++row) {
+    for (size_t i = 0; i < n; ++i) e[i] = rng.normal() * shape.sqrt_l[i];
+    float *dst = out.x.data() + static_cast<size_t>(row) * n;
+    for (size_t i = 0; i < n; ++i) {
+      double v = mu[i];
+      for (size_t j = 0; j < n; ++j) v += shape.q[i * n + j] * e[j];
+      dst[i] = static_cast<float>(v);
+    }
+    out.y[static_cast<size_t>(row)] = label;
+  }
+}
+
 void shuffle_rows(Rng &rng, LabelledSet &set) {
   const size_t d = static_cast<size_t>(set.d);
   for (int64_t i = set.rows - 1; i >= 1; --i) {

@@ -44,6 +44,17 @@ std::vector<double> q_factor(std::vector<double> a, int64_t d);
 // normals, row-major).
 std::vector<double> random_rotation(Rng &rng, int64_t d);
 
+// A Gaussian's shape: Sigma = Q diag(sqrt_l)^2 Q^T.
+struct Shape {
+  std::vector<double> q;       // d x d rotation, row-major
+  std::vector<double> sqrt_l;  // d square roots of the eigenvalues
+};
+
+// `count` rows x = mu + Q diag(sqrt_l) e, e ~ N(0, I_d) (d normals per row, in
+// order), written from row `row` of `out` on (advanced past them) with `label`.
+void draw_rows(Rng &rng, const std::vector<double> &mu, const Shape &shape, int64_t d,
+               int64_t count, int32_t label, LabelledSet &out, int64_t &row);
+
 // Fisher-Yates shuffle of the rows and their labels (i from rows-1 down to 1,
 // swap i with j uniform in [0, i]).
 void shuffle_rows(Rng &rng, LabelledSet &set);

@@ -33,15 +33,10 @@ void check(const StructuredSpec &spec) {
   }
 }
 
-// Q (row-major) and the square roots of Lambda.
-struct Family {
-  std::vector<double> q;
-  std::vector<double> sqrt_l;
-};
-
-Family make_family(const StructuredSpec &spec) {
+// The family's shape: Q and the square roots of Lambda.
+Shape make_family(const StructuredSpec &spec) {
   Rng rng(spec.family_seed);
-  Family f;
+  Shape f;
   f.q = random_rotation(rng, spec.d);
   f.sqrt_l.assign(static_cast<size_t>(spec.d), std::sqrt(spec.nuisance));
   for (int64_t i = 0; i < spec.signal; ++i) f.sqrt_l[static_cast<size_t>(i)] = 1.0;
@@ -52,7 +47,7 @@ Family make_family(const StructuredSpec &spec) {
 
 std::vector<double> structured_covariance(const StructuredSpec &spec) {
   check(spec);
-  const Family f = make_family(spec);
+  const Shape f = make_family(spec);
   const size_t n = static_cast<size_t>(spec.d);
   std::vector<double> sigma(n * n, 0.0);
   for (size_t i = 0; i < n; ++i) {
@@ -68,7 +63,7 @@ std::vector<double> structured_covariance(const StructuredSpec &spec) {
 
 LabelledSet make_structured_set(const StructuredSpec &spec) {
   check(spec);
-  const Family f = make_family(spec);
+  const Shape f = make_family(spec);
   const size_t n = static_cast<size_t>(spec.d);
   const size_t s = static_cast<size_t>(spec.signal);
   Rng rng(spec.seed);
@@ -90,20 +85,10 @@ LabelledSet make_structured_set(const StructuredSpec &spec) {
   out.y.resize(static_cast<size_t>(out.rows));
 
   // 3. Rows.
-  std::vector<double> e(n);
   int64_t row = 0;
   for (int64_t k = 0; k < spec.k; ++k) {
-    const std::vector<double> &m = mu[static_cast<size_t>(k)];
-    for (int64_t r = 0; r < spec.n_per_cluster; ++r, ++row) {
-      for (size_t i = 0; i < n; ++i) e[i] = rng.normal() * f.sqrt_l[i];
-      float *dst = out.x.data() + static_cast<size_t>(row) * n;
-      for (size_t i = 0; i < n; ++i) {
-        double v = m[i];
-        for (size_t j = 0; j < n; ++j) v += f.q[i * n + j] * e[j];
-        dst[i] = static_cast<float>(v);
-      }
-      out.y[static_cast<size_t>(row)] = static_cast<int32_t>(k);
-    }
+    draw_rows(rng, mu[static_cast<size_t>(k)], f, spec.d, spec.n_per_cluster,
+              static_cast<int32_t>(k), out, row);
   }
 
   // 4. Shuffle.
