@@ -116,7 +116,6 @@ FamilyMetric learn_family_metric(const at::Tensor &x, const std::vector<at::Tens
   const at::Tensor u = evecs.flip(1);
   int64_t rank = (m.spectrum >= o.min_between).sum().item<int64_t>();
   rank = std::max<int64_t>(rank, 1);
-  if (o.max_rank > 0) rank = std::min(rank, o.max_rank);
   m.whitening = u.t().mm(linv).contiguous();
   m.map = m.whitening.narrow(0, 0, rank).contiguous();
   return m;

@@ -23,10 +23,9 @@ struct FamilyOptions {
   int64_t rounds = 8;    // alternations of clustering and re-estimation (0: the pooled covariance)
   int64_t restarts = 3;  // k-means restarts per training set and round
   // Directions kept: those whose between-cluster variance, in units of the
-  // within-cluster one, is at least this (and at most max_rank of them).
+  // within-cluster one, is at least this.
   double min_between = 0.1;
-  int64_t max_rank = 0;  // 0 = no limit
-  double reg = 1e-6;     // covariance regularisation, times the mean feature variance
+  double reg = 1e-6;  // covariance regularisation, times the mean feature variance
 };
 
 struct FamilyMetric {

@@ -3,7 +3,6 @@
 #include <ATen/core/grad_mode.h>
 #include <torch/optim/adam.h>
 
-#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -35,13 +34,12 @@ at::Tensor responsibilities(const at::Tensor &zs, int64_t k, int64_t steps, at::
 
 at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> &sets,
                              const at::Tensor &a0, const FamilyTrainOptions &o, at::Generator &gen,
-                             const ProgressFn &progress, const int32_t *labels) {
+                             const int32_t *labels) {
   if (o.epochs == 0) return a0;
   at::Tensor a = a0.clone().set_requires_grad(true);
   torch::optim::Adam optimizer({a}, torch::optim::AdamOptions(o.lr));
   const int64_t d = x.size(1);
   const int64_t r = o.rank;
-  const auto start = std::chrono::steady_clock::now();
   const int64_t sets_n = static_cast<int64_t>(sets.size());
   // With labels: each set's one-hot responsibilities, ids compacted within the set.
   std::vector<at::Tensor> given;
@@ -56,8 +54,6 @@ at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> 
   }
   for (int64_t epoch = 1; epoch <= o.epochs; ++epoch) {
     const at::Tensor order = at::randperm(sets_n, gen, at::kLong);
-    double total = 0.0;
-    int64_t rows = 0;
     for (int64_t i = 0; i < sets_n; ++i) {
       const size_t set = static_cast<size_t>(order[i].item<int64_t>());
       const at::Tensor xs = x.index_select(0, sets[set]);
@@ -84,16 +80,6 @@ at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> 
       optimizer.zero_grad();
       nll.backward();
       optimizer.step();
-      total += value * static_cast<double>(xs.size(0));
-      rows += xs.size(0);
-    }
-    if (progress) {
-      tdcm_progress p{};
-      p.epoch = static_cast<int32_t>(epoch);
-      p.epochs = static_cast<int32_t>(o.epochs);
-      p.loss = p.loss_clu = total / static_cast<double>(rows);
-      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!progress(p)) fail(TDCM_ERR_CANCELLED, "fit cancelled by the progress callback");
     }
   }
   return a.detach();

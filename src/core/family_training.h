@@ -15,8 +15,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/tdcm_model.h"
-
 namespace tdcm {
 
 struct FamilyTrainOptions {
@@ -29,12 +27,10 @@ struct FamilyTrainOptions {
 
 // Returns the refined d x d map (double). x: all rows (n x d, double); sets:
 // the row indices of each training set; a0: the start (e.g. FamilyMetric::whitening).
-// Progress: one report per epoch, loss = the mean negative log-likelihood per row.
 // With `labels` (n cluster ids within each set), the responsibilities are the
 // labels' one-hot rows instead of the blocks' EM.
 at::Tensor refine_family_map(const at::Tensor &x, const std::vector<at::Tensor> &sets,
                              const at::Tensor &a0, const FamilyTrainOptions &options,
-                             at::Generator &gen, const ProgressFn &progress,
-                             const int32_t *labels = nullptr);
+                             at::Generator &gen, const int32_t *labels = nullptr);
 
 }  // namespace tdcm

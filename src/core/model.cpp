@@ -371,7 +371,7 @@ void Model::learn_family(State &next, const float *x, int64_t n,
     at::AutoGradMode grad(true);
     // Not reported as epochs: whether the family's metric is kept is known only
     // now, after the epochs the callback was told of (as the source mixture's fit).
-    fm.whitening = refine_family_map(z, sets, fm.whitening, to, gen, {}, labels);
+    fm.whitening = refine_family_map(z, sets, fm.whitening, to, gen, labels);
     fm.map = fm.whitening.narrow(0, 0, to.rank).contiguous();
   }
   next.family_map = fm.map.to(at::kFloat);
