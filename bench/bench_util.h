@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/metrics.h"
+
 namespace bench {
 
 inline double now_s() {
@@ -110,6 +112,7 @@ struct Set {
 // calibration (ECE, log-loss of the true class, under the source's map), times.
 struct Series {
   std::vector<double> nmi[2], ari[2], acc[2], kept, ece, log_loss, fit_s, assign_s;
+  tdcm::metrics::CalibrationBins pooled;  // every seed's target rows in one estimate
   bool has_source = true;
   bool has_kept = true;
 
@@ -131,6 +134,8 @@ struct Series {
           "calibration");
     ece.push_back(e);
     log_loss.push_back(l);
+    pooled.merge(tdcm::metrics::calibration_bins(map_set.y.data(), map_pred.data(), map_set.rows,
+                                                 tgt.y.data(), probs.data(), tgt.rows, k));
   }
 };
 

@@ -62,12 +62,14 @@ std::pair<Set, Set> make_pair(const Options &o, int64_t k, uint64_t seed) {
 }
 
 // Means per method and K for the closing summaries: target NMI, ACC-kept, ECE, log-loss.
-std::map<std::string, std::map<int64_t, double>> summary, kept_summary, ece_summary, loss_summary;
+std::map<std::string, std::map<int64_t, double>> summary, kept_summary, ece_summary, loss_summary,
+    pooled_ece_summary;
 
 void summarise(const char *name, const Series &s, int64_t k) {
   summary[name][k] = bench::mean(s.nmi[1]);
   if (!s.kept.empty()) kept_summary[name][k] = bench::mean(s.kept);
   if (!s.ece.empty()) ece_summary[name][k] = bench::mean(s.ece);
+  if (!s.ece.empty()) pooled_ece_summary[name][k] = s.pooled.summary().ece;
   if (!s.log_loss.empty()) loss_summary[name][k] = bench::mean(s.log_loss);
 }
 
@@ -325,10 +327,12 @@ int main(int argc, char **argv) {
       {{"target NMI", &summary},
        {"ACC-kept", &kept_summary},
        {"ECE (top probability, 10 bins)", &ece_summary},
+       {"ECE pooled: every seed's target rows in one estimate", &pooled_ece_summary},
        {"log-loss of the true class", &loss_summary}};
   for (const auto &[title, table] : tables) {
     if (table->empty()) continue;
-    std::printf("\n## %s (mean over seeds)\n%-22s", title, "method");
+    std::printf("\n## %s%s\n%-22s", title, table == &pooled_ece_summary ? "" : " (mean over seeds)",
+                "method");
     for (int64_t k : o.ks) std::printf(" K=%-6lld", (long long)k);
     std::printf("\n");
     for (const auto &[method, by_k] : *table) {

@@ -341,9 +341,9 @@ double acc_kept(const int32_t *source_truth, const int32_t *source_pred, int64_t
   return static_cast<double>(correct) / static_cast<double>(n_target);
 }
 
-Calibration calibration(const int32_t *source_truth, const int32_t *source_pred, int64_t n_source,
-                        const int32_t *target_truth, const float *target_probs, int64_t n_target,
-                        int64_t k) {
+CalibrationBins calibration_bins(const int32_t *source_truth, const int32_t *source_pred,
+                                 int64_t n_source, const int32_t *target_truth,
+                                 const float *target_probs, int64_t n_target, int64_t k) {
   check_pair(source_truth, source_pred, n_source);
   if (n_target < 1 || k < 1 || k > std::numeric_limits<int32_t>::max()) {
     throw std::invalid_argument("calibration: n_target and k must be at least 1");
@@ -353,9 +353,8 @@ Calibration calibration(const int32_t *source_truth, const int32_t *source_pred,
   for (const auto &[cluster, label] : matched_pairs(source_truth, source_pred, n_source)) {
     if (cluster < k) label_of[static_cast<size_t>(cluster)] = label;
   }
-  constexpr int kBins = 10;
-  std::vector<double> hits(kBins, 0.0), confidence(kBins, 0.0), rows(kBins, 0.0);
-  double loss = 0.0;
+  constexpr int kBins = CalibrationBins::kBins;
+  CalibrationBins out;
   for (int64_t i = 0; i < n_target; ++i) {
     if (target_truth[i] < 0) throw std::invalid_argument("calibration: negative label");
     const float *p = target_probs + i * k;
@@ -370,18 +369,39 @@ Calibration calibration(const int32_t *source_truth, const int32_t *source_pred,
     }
     const double c = std::min(1.0, static_cast<double>(p[top]));
     const int bin = std::min(kBins - 1, static_cast<int>(c * kBins));
-    rows[bin] += 1.0;
-    confidence[bin] += c;
-    hits[bin] += label_of[static_cast<size_t>(top)] == target_truth[i] ? 1.0 : 0.0;
-    loss -= std::log(std::max(truth_mass, 1e-15));
+    out.rows[bin] += 1.0;
+    out.confidence[bin] += c;
+    out.hits[bin] += label_of[static_cast<size_t>(top)] == target_truth[i] ? 1.0 : 0.0;
+    out.loss -= std::log(std::max(truth_mass, 1e-15));
   }
-  Calibration out;
-  const double n = static_cast<double>(n_target);
+  return out;
+}
+
+void CalibrationBins::merge(const CalibrationBins &other) {
   for (int b = 0; b < kBins; ++b) {
-    if (rows[b] > 0) out.ece += std::abs(hits[b] - confidence[b]) / n;
+    rows[b] += other.rows[b];
+    confidence[b] += other.confidence[b];
+    hits[b] += other.hits[b];
   }
+  loss += other.loss;
+}
+
+Calibration CalibrationBins::summary() const {
+  Calibration out;
+  double n = 0.0;
+  for (int b = 0; b < kBins; ++b) n += rows[b];
+  if (n == 0.0) return out;
+  for (int b = 0; b < kBins; ++b) out.ece += std::abs(hits[b] - confidence[b]) / n;
   out.log_loss = loss / n;
   return out;
+}
+
+Calibration calibration(const int32_t *source_truth, const int32_t *source_pred, int64_t n_source,
+                        const int32_t *target_truth, const float *target_probs, int64_t n_target,
+                        int64_t k) {
+  return calibration_bins(source_truth, source_pred, n_source, target_truth, target_probs, n_target,
+                          k)
+      .summary();
 }
 
 }  // namespace tdcm::metrics

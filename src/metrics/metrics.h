@@ -46,6 +46,24 @@ Calibration calibration(const int32_t *source_truth, const int32_t *source_pred,
                         const int32_t *target_truth, const float *target_probs, int64_t n_target,
                         int64_t k);
 
+// The sums behind Calibration, per confidence bin, so that several target sets
+// can be pooled into one estimate: one set's ECE mostly measures whether its few
+// naming decisions came out right, the pooled one whether a stated confidence of
+// p is right a fraction p of the time.
+struct CalibrationBins {
+  static constexpr int kBins = 10;
+  double rows[kBins] = {};
+  double confidence[kBins] = {};  // sum of the top probabilities
+  double hits[kBins] = {};        // rows whose top cluster's label is the truth
+  double loss = 0.0;              // sum of -log p(true label)
+
+  void merge(const CalibrationBins &other);
+  Calibration summary() const;
+};
+CalibrationBins calibration_bins(const int32_t *source_truth, const int32_t *source_pred,
+                                 int64_t n_source, const int32_t *target_truth,
+                                 const float *target_probs, int64_t n_target, int64_t k);
+
 // Minimum-cost assignment of rows to columns of a dense rows x cols cost
 // matrix (row-major), rows <= cols. Returns the column of each row.
 std::vector<int64_t> hungarian_min_cost(const std::vector<double> &cost, int64_t rows,

@@ -1,6 +1,6 @@
 // Calibration of soft assignments under the source's cluster -> label map
-// (metrics::calibration): expected calibration error and log-loss against
-// values computed by hand, and the inputs it refuses.
+// (metrics::calibration, and its bins pooled over sets): expected calibration
+// error and log-loss against values computed by hand, and the inputs it refuses.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -95,4 +95,31 @@ TEST(Calibration, RefusesBadInputs) {
                  std::invalid_argument)
         << bad;
   }
+}
+
+// Pooling two target sets: a set whose rows are all 0.75 sure and all right
+// (ECE 0.25 alone) and one whose rows are 0.75 sure and half right (ECE 0.25
+// alone) pool to 0.75 sure and three of four right: ECE 0, not the mean 0.25.
+TEST(Calibration, PooledBinsAreOneEstimateOverTheSets) {
+  const std::vector<float> sure{0.25f, 0.75f, 0.0f, 0.25f, 0.75f, 0.0f};
+  auto bins = [&](const std::vector<int32_t> &truth) {
+    return m::calibration_bins(kSourceTruth.data(), kSourcePred.data(), 6, truth.data(),
+                               sure.data(), 2, 3);
+  };
+  const m::CalibrationBins right = bins({0, 0});
+  const m::CalibrationBins half = bins({0, 1});
+  EXPECT_NEAR(right.summary().ece, 0.25, 1e-6);
+  EXPECT_NEAR(half.summary().ece, 0.25, 1e-6);
+  m::CalibrationBins pooled = right;
+  pooled.merge(half);
+  EXPECT_NEAR(pooled.summary().ece, 0.0, 1e-6);
+  EXPECT_NEAR(pooled.summary().log_loss, -(3 * std::log(0.75) + std::log(0.25)) / 4.0, 1e-6);
+  // The per-set summary is calibration()'s.
+  const std::vector<int32_t> truth{0, 1};
+  const m::Calibration direct =
+      m::calibration(kSourceTruth.data(), kSourcePred.data(), 6, truth.data(), sure.data(), 2, 3);
+  EXPECT_EQ(direct.ece, half.summary().ece);
+  EXPECT_EQ(direct.log_loss, half.summary().log_loss);
+  // Nothing pooled: zeros, not a division by zero.
+  EXPECT_EQ(m::CalibrationBins{}.summary().ece, 0.0);
 }
