@@ -15,6 +15,7 @@
 
 #include "capi/status.h"
 #include "core/errors.h"
+#include "core/finite_scan.h"
 #include "core/model.h"
 #include "core/params.h"
 #include "core/runtime.h"
@@ -82,12 +83,11 @@ void check_matrix(const float *x, int64_t n, int64_t d) {
     tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n x d is too large");
   }
   const int64_t total = n * d;
-  for (int64_t i = 0; i < total; ++i) {
-    if (!std::isfinite(x[i])) {
-      tdcm::fail(TDCM_ERR_NON_FINITE, "input holds a non-finite value at row " +
-                                          std::to_string(i / d) + ", column " +
-                                          std::to_string(i % d));
-    }
+  const int64_t i = tdcm::first_non_finite(x, total);
+  if (i < total) {
+    tdcm::fail(TDCM_ERR_NON_FINITE, "input holds a non-finite value at row " +
+                                        std::to_string(i / d) + ", column " +
+                                        std::to_string(i % d));
   }
 }
 

@@ -14,6 +14,9 @@ RowSource tensor_rows(const at::Tensor &x, int64_t chunk_rows) {
   rows.rows = x.size(0);
   rows.chunk_rows = chunk_rows;
   rows.chunk = [x](int64_t start, int64_t len) { return x.narrow(0, start, len); };
+  if (x.device().is_cpu() && x.scalar_type() == at::kFloat && x.dim() == 2 && x.is_contiguous()) {
+    rows.host = x.data_ptr<float>();
+  }
   return rows;
 }
 
@@ -123,6 +126,11 @@ void nearest_pass(const RowSource &rows, const at::Tensor &centroids, at::Tensor
   out.sums = sums != nullptr ? sums->data_ptr<float>() : nullptr;
   out.counts = counts != nullptr ? counts->data_ptr<int64_t>() : nullptr;
   out.inertia = inertia;
+  if (rows.host != nullptr) {
+    // Every row in one pass: the kernel blocks them and splits them among threads.
+    nearest.run(rows.host, rows.rows, out, rows.scaling);
+    return;
+  }
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s)).contiguous();
     nearest.run(x.data_ptr<float>(), x.size(0), out);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "core/nearest.h"
+
 namespace tdcm {
 
 // Row chunks of a whole set, produced on demand (e.g. read from a caller's
@@ -19,9 +21,16 @@ struct RowSource {
   // place in the subset's one-process order (dist/sharded_rows.h); undefined
   // when the rows are in that order already (rank 0's first).
   at::Tensor positions;
+  // The same rows in place for the CPU kernels (core/nearest.h): row-major
+  // rows x d float32 that `scaling` standardises as they are read; null when
+  // they exist only as chunks (another device or dtype). Whatever `chunk`
+  // captures keeps them alive.
+  const float *host = nullptr;
+  RowScaling scaling;
 };
 
-// The rows of a tensor already in memory, as chunks.
+// The rows of a tensor already in memory, as chunks (and in place when it is
+// a contiguous float32 CPU matrix).
 RowSource tensor_rows(const at::Tensor &x, int64_t chunk_rows);
 
 struct KMeansOptions {

@@ -93,6 +93,15 @@ RowSource Model::rows_of(const State &state, const float *x, int64_t n) const {
     if (mean.defined()) chunk = (chunk - mean) / std;
     return chunk;
   };
+  // The caller's buffer, standardised block by block by the kernels that read it in place.
+  auto flat = [d](const at::Tensor &t) {
+    return t.device().is_cpu() && t.scalar_type() == at::kFloat && t.is_contiguous() &&
+           t.numel() == d;
+  };
+  if (device.is_cpu() && (!mean.defined() || (flat(mean) && flat(std)))) {
+    rows.host = x;
+    if (mean.defined()) rows.scaling = {mean.data_ptr<float>(), std.data_ptr<float>()};
+  }
   return rows;
 }
 
@@ -320,6 +329,11 @@ void Model::label_against(const State &state, const float *x, int64_t n,
       // Labels only: the fused kernel, with no n x k distances.
       const NearestCentroids nearest(centroids);
       NearestOutputs out;
+      if (rows.host != nullptr) {
+        out.labels = labels;
+        nearest.run(rows.host, n, out, rows.scaling);
+        return;
+      }
       for (int64_t s = 0; s < n; s += rows.chunk_rows) {
         const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s)).contiguous();
         out.labels = labels + s;

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/runtime.h"
+#include "core/simd.h"
 
 namespace tdcm {
 namespace {
@@ -54,16 +55,9 @@ void gemm_scores(const float *x, int64_t rows, const float *c, int64_t k, int64_
 // The scores' minimum is kept in registers for a tile of this many rows.
 constexpr int64_t kTile = 16;
 
-// Compiled for AVX-512, AVX2 + FMA and the baseline, chosen at load time (GCC's
-// function multi-versioning): the build itself targets the baseline x86-64.
-// The file is compiled with -ffp-contract=off (CMakeLists.txt): a multiply and
-// an add stay two roundings unless std::fma says otherwise.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define TDCM_SIMD_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TDCM_SIMD_CLONES
-#endif
+// The kernels below are SIMD clones (core/simd.h). The file is compiled with
+// -ffp-contract=off (CMakeLists.txt): a multiply and an add stay two roundings
+// unless std::fma says otherwise.
 
 // b, l = v, j where v < b (the first minimum wins ties), written with masks
 // so that the compiler keeps it branch-free: a branch on "any lane lower"
@@ -202,13 +196,27 @@ void direct_argmin(const float *x, int64_t rows, int64_t d, const float *c, cons
   }
 }
 
+// (x - mean) / std of rows x d values into `to`: a subtraction and a
+// division, each rounded, as LibTorch's elementwise operators round them.
+TDCM_SIMD_CLONES
+void scale_block(const float *x, int64_t rows, int64_t d, const RowScaling &scaling, float *to) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const float *from = x + i * d;
+    float *row = to + i * d;
+    for (int64_t dd = 0; dd < d; ++dd) row[dd] = (from[dd] - scaling.mean[dd]) / scaling.std[dd];
+  }
+}
+
 // Per-thread scratch, grown once and reused by every later call on the thread.
 struct Scratch {
-  std::vector<float> scores, best;
+  std::vector<float> scores, best, scaled;
   std::vector<int32_t> label;
-  void reserve(int64_t rows, int64_t k) {
+  void reserve(int64_t rows, int64_t k, int64_t d, bool scaling) {
     const auto need = static_cast<size_t>(rows * k);
     if (scores.size() < need) scores.resize(need);
+    if (scaling && scaled.size() < static_cast<size_t>(rows * d)) {
+      scaled.resize(static_cast<size_t>(rows * d));
+    }
     if (best.size() < static_cast<size_t>(rows)) {
       best.resize(static_cast<size_t>(rows));
       label.resize(static_cast<size_t>(rows));
@@ -267,7 +275,8 @@ bool NearestCentroids::block_argmin(const float *x, int64_t rows, float *scratch
   return false;
 }
 
-void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out) const {
+void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out,
+                           const RowScaling &scaling) const {
   if (n <= 0) return;
   const int64_t blocks = (n + block_rows_ - 1) / block_rows_;
   const bool large = n * k_ * std::max<int64_t>(d_, 8) >= kParallelWork;
@@ -292,10 +301,15 @@ void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out)
       counts = mine.counts.data();
     }
     Scratch &s = thread_scratch();
-    s.reserve(block_rows_, k_);
+    const bool scaled = scaling.mean != nullptr;
+    s.reserve(block_rows_, k_, d, scaled);
     for (int64_t r = first; r < last; r += block_rows_) {
       const int64_t rows = std::min(block_rows_, last - r);
       const float *xb = x + r * d;
+      if (scaled) {
+        scale_block(xb, rows, d, scaling, s.scaled.data());
+        xb = s.scaled.data();
+      }
       const bool distances = block_argmin(xb, rows, s.scores.data(), s.best.data(), s.label.data());
       const int32_t *label = s.label.data();
       if (out.labels != nullptr) std::memcpy(out.labels + r, label, sizeof(int32_t) * rows);

@@ -27,6 +27,15 @@ struct NearestOutputs {
   double *inertia = nullptr;   // += the summed squared distances
 };
 
+// The standardisation (x - mean) / std that a pass applies to each block of
+// rows as it reads them, so that standardised rows are never stored: a pass
+// over the caller's buffer reads it once, in place. Both null: the rows as
+// they are. Each value rounds as LibTorch's (x - mean) / std does.
+struct RowScaling {
+  const float *mean = nullptr;  // d
+  const float *std = nullptr;   // d
+};
+
 // Centroids prepared once (contiguous copy and squared norms) for many passes.
 class NearestCentroids {
  public:
@@ -38,7 +47,9 @@ class NearestCentroids {
   // One pass over n rows (row-major n x d float32). Runs on LibTorch's intra-op
   // threads when the work is large enough; sums, counts and inertia are added
   // in a fixed order for a given thread count, and on one thread in row order.
-  void run(const float *x, int64_t n, const NearestOutputs &out) const;
+  // With `scaling`, every output is that of the standardised rows.
+  void run(const float *x, int64_t n, const NearestOutputs &out,
+           const RowScaling &scaling = {}) const;
 
   // The rows per block: the block's scores and rows stay within a core's L2.
   int64_t block_rows() const { return block_rows_; }

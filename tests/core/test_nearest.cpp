@@ -1,6 +1,7 @@
 // The fused nearest-centroid kernel (core/nearest.h) against the distance
 // matrix it replaces: labels, distances, Lloyd's sums and counts, inertia,
-// ties, thread counts, and the direct loop and the GEMM path alike.
+// ties, thread counts (and that they run in parallel), standardisation on the
+// fly, and the direct loop and the GEMM path alike.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
@@ -141,6 +142,52 @@ TEST(CoreNearest, ThreadCountsAgreeAndRepeat) {
   // A given thread count adds its parts in a fixed order.
   EXPECT_EQ(two.sums, again.sums);
   EXPECT_EQ(two.inertia, again.inertia);
+}
+
+// LibTorch's parallel_for splits the work only where the code is compiled for
+// OpenMP (CMakeLists.txt): without it, every thread count ran on one thread.
+TEST(CoreNearest, ParallelForRunsOnTheThreadsAskedFor) {
+#if TDCM_OPENMP_KERNELS
+  Threads two(2);
+  std::vector<int> ran(2, -1);
+  at::parallel_for(0, 2, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) ran[static_cast<size_t>(i)] = at::get_thread_num();
+  });
+  EXPECT_NE(ran[0], ran[1]);
+#else
+  GTEST_SKIP() << "built without OpenMP (ThreadSanitizer, or no OpenMP runtime)";
+#endif
+}
+
+// A pass through a standardisation gives what the standardised rows give, bit
+// for bit, on the direct loop and on the GEMM path.
+TEST(CoreNearest, ScalingIsTheStandardisedRows) {
+  for (const int64_t d : {2, 16}) {
+    at::Generator gen = generator(9);
+    const at::Tensor x = (randn({3000, d}, gen) * 3 + 1).contiguous();
+    const at::Tensor c = randn({7, d}, gen).contiguous();
+    const at::Tensor mean = randn({d}, gen).contiguous();
+    const at::Tensor std = (randn({d}, gen).abs() + 0.5).contiguous();
+    const Pass want = run_pass(((x - mean) / std).contiguous(), c);
+    const tdcm::NearestCentroids nearest(c);
+    Pass got;
+    got.labels.assign(3000, -1);
+    got.distances.assign(3000, -1.0f);
+    got.sums.assign(static_cast<size_t>(7 * d), 0.0f);
+    got.counts.assign(7, 0);
+    tdcm::NearestOutputs out;
+    out.labels = got.labels.data();
+    out.distances = got.distances.data();
+    out.sums = got.sums.data();
+    out.counts = got.counts.data();
+    out.inertia = &got.inertia;
+    nearest.run(x.data_ptr<float>(), 3000, out, {mean.data_ptr<float>(), std.data_ptr<float>()});
+    EXPECT_EQ(got.labels, want.labels) << d;
+    EXPECT_EQ(got.distances, want.distances) << d;
+    EXPECT_EQ(got.sums, want.sums) << d;
+    EXPECT_EQ(got.counts, want.counts) << d;
+    EXPECT_EQ(got.inertia, want.inertia) << d;
+  }
 }
 
 TEST(CoreNearest, TiesGoToTheFirstCentroid) {
