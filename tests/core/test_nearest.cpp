@@ -26,7 +26,7 @@ struct Pass {
   double inertia = 0.0;
 };
 
-Pass run_pass(const at::Tensor &x, const at::Tensor &c) {
+Pass run_pass(const at::Tensor &x, const at::Tensor &c, const tdcm::RowScaling &scaling = {}) {
   const tdcm::NearestCentroids nearest(c);
   const int64_t n = x.size(0), k = c.size(0), d = c.size(1);
   Pass p;
@@ -40,7 +40,7 @@ Pass run_pass(const at::Tensor &x, const at::Tensor &c) {
   out.sums = p.sums.data();
   out.counts = p.counts.data();
   out.inertia = &p.inertia;
-  nearest.run(x.data_ptr<float>(), n, out);
+  nearest.run(x.data_ptr<float>(), n, out, scaling);
   return p;
 }
 
@@ -169,19 +169,7 @@ TEST(CoreNearest, ScalingIsTheStandardisedRows) {
     const at::Tensor mean = randn({d}, gen).contiguous();
     const at::Tensor std = (randn({d}, gen).abs() + 0.5).contiguous();
     const Pass want = run_pass(((x - mean) / std).contiguous(), c);
-    const tdcm::NearestCentroids nearest(c);
-    Pass got;
-    got.labels.assign(3000, -1);
-    got.distances.assign(3000, -1.0f);
-    got.sums.assign(static_cast<size_t>(7 * d), 0.0f);
-    got.counts.assign(7, 0);
-    tdcm::NearestOutputs out;
-    out.labels = got.labels.data();
-    out.distances = got.distances.data();
-    out.sums = got.sums.data();
-    out.counts = got.counts.data();
-    out.inertia = &got.inertia;
-    nearest.run(x.data_ptr<float>(), 3000, out, {mean.data_ptr<float>(), std.data_ptr<float>()});
+    const Pass got = run_pass(x, c, {mean.data_ptr<float>(), std.data_ptr<float>()});
     EXPECT_EQ(got.labels, want.labels) << d;
     EXPECT_EQ(got.distances, want.distances) << d;
     EXPECT_EQ(got.sums, want.sums) << d;
