@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/column_moments.h"
 #include "core/errors.h"
 #include "core/nearest.h"
 #include "dist/collectives.h"
@@ -22,10 +23,18 @@ RowSource tensor_rows(const at::Tensor &x, int64_t chunk_rows) {
 
 double mean_feature_variance(const RowSource &rows) {
   at::Tensor sum, sum_sq;
-  for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
-    const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s)).to(at::kDouble);
-    sum = sum.defined() ? sum + x.sum(0) : x.sum(0);
-    sum_sq = sum_sq.defined() ? sum_sq + x.pow(2).sum(0) : x.pow(2).sum(0);
+  if (rows.host != nullptr && rows.rows > 0) {
+    // The rows in place: one pass, no double copy of them.
+    const int64_t d = rows.chunk(0, 1).size(1);
+    const ColumnMoments m = column_moments(rows.host, rows.rows, d, rows.scaling);
+    sum = at::tensor(m.sum, at::kDouble);
+    sum_sq = at::tensor(m.sum_sq, at::kDouble);
+  } else {
+    for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+      const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s)).to(at::kDouble);
+      sum = sum.defined() ? sum + x.sum(0) : x.sum(0);
+      sum_sq = sum_sq.defined() ? sum_sq + x.pow(2).sum(0) : x.pow(2).sum(0);
+    }
   }
   if (dist::active() == nullptr) {
     const double n = static_cast<double>(rows.rows);
