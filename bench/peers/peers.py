@@ -95,8 +95,8 @@ def worker(path, n, d, ks, threads, reps):
                 model = KMeans(n_clusters=k, init=c, n_init=1, max_iter=iterations, tol=0,
                                algorithm="lloyd")
                 return best_of(reps, lambda: model.fit(x))
-            one, eleven = fit_time(1), fit_time(11)
-            emit("sklearn", "lloyd", n, d, k, threads, max(0.0, (eleven - one) / 10))
+            one, five = fit_time(1), fit_time(5)
+            emit("sklearn", "lloyd", n, d, k, threads, max(0.0, (five - one) / 4))
 
             if faiss is None:
                 continue
@@ -115,8 +115,8 @@ def worker(path, n, d, ks, threads, reps):
                     faiss.copy_array_to_vector(c.ravel(), clus.centroids)
                     clus.train(x, faiss.IndexFlatL2(d))
                 return best_of(max(1, reps - 1), train)
-            one, eleven = train_time(1), train_time(11)
-            emit("faiss", "lloyd", n, d, k, threads, max(0.0, (eleven - one) / 10))
+            one, five = train_time(1), train_time(5)
+            emit("faiss", "lloyd", n, d, k, threads, max(0.0, (five - one) / 4))
         # The machine last, as on libtdcm's side.
         a = np.full((1536, 1536), 0.5, dtype=np.float32)
         gemm = best_of(4, lambda: a @ a)

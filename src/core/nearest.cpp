@@ -36,9 +36,25 @@ SgemmFn blas_sgemm() {
   return fn;
 }
 
+// oneDNN's sgemm (row-major), where the process has it. On these blocks, a few
+// thousand rows by 10 to 100 centroids with 16 to 64 columns, a whole assign
+// ran 1.2-1.5x faster with it than with OpenBLAS's (0.3.21, AMD EPYC, 1 and 2
+// threads): OpenBLAS spends most of such a product copying the rows into panels.
+using DnnlSgemmFn = int (*)(char, char, int64_t, int64_t, int64_t, float, const float *, int64_t,
+                            const float *, int64_t, float, float *, int64_t);
+
+DnnlSgemmFn dnnl_sgemm() {
+  static const DnnlSgemmFn fn = reinterpret_cast<DnnlSgemmFn>(dnnl_symbol("dnnl_sgemm"));
+  return fn;
+}
+
 // Column-major out (rows x k) = -2 x c^T, i.e. row-major k x rows: the scores
 // of one centroid lie contiguous, so the argmin below runs along rows in SIMD.
 void gemm_scores(const float *x, int64_t rows, const float *c, int64_t k, int64_t d, float *out) {
+  if (DnnlSgemmFn sgemm = dnnl_sgemm()) {
+    // Row-major k x rows = c (k x d) by x^T; 0 is dnnl_success.
+    if (sgemm('N', 'T', k, rows, d, -2.0f, c, d, x, d, 0.0f, out, rows) == 0) return;
+  }
   if (SgemmFn sgemm = blas_sgemm()) {
     const int m = static_cast<int>(rows), n = static_cast<int>(k), kk = static_cast<int>(d);
     const float alpha = -2.0f, beta = 0.0f;

@@ -50,6 +50,12 @@ void *blas_symbol(const char *name) {
   return blas != nullptr ? dlsym(blas, name) : nullptr;
 }
 
+void *dnnl_symbol(const char *name) {
+  if (void *sym = dlsym(RTLD_DEFAULT, name)) return sym;
+  static void *const dnnl = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_NOLOAD);
+  return dnnl != nullptr ? dlsym(dnnl, name) : nullptr;
+}
+
 namespace {
 
 // OpenBLAS's thread controls, when the libblas.so.3 that LibTorch calls is

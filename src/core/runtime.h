@@ -29,6 +29,11 @@ void apply_threads(int64_t threads, Work work);
 // process has none visible (a BLAS linked into LibTorch with hidden symbols).
 void *blas_symbol(const char *name);
 
+// A symbol of oneDNN (e.g. "dnnl_sgemm") where LibTorch brought it into the
+// process as a library of its own (Debian's LibTorch links libdnnl.so.2), or
+// null (the torch wheels link it in with hidden symbols).
+void *dnnl_symbol(const char *name);
+
 // Copies a tensor (any device) into a caller's buffer of matching size and dtype.
 void copy_to_buffer(const at::Tensor &src, void *dst);
 
