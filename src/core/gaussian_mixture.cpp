@@ -57,6 +57,41 @@ struct Moments {
     }
   }
 
+  // The same from rows in place (core/kmeans.h's RowSource::host), standardised
+  // by `scaling` and widened as chunk_of would, gathered cluster by cluster in
+  // row order (a counting sort) into `buffer`: the same sums, bit for bit,
+  // without a standardised copy, a double copy and a gathered copy of each chunk.
+  void add_hard(const float *x, int64_t n, int64_t d, const RowScaling &scaling,
+                const int32_t *labels, std::vector<double> &buffer) {
+    const int64_t k = mass.size(0);
+    std::vector<int64_t> count(static_cast<size_t>(k), 0), next(static_cast<size_t>(k), 0);
+    for (int64_t i = 0; i < n; ++i) ++count[static_cast<size_t>(labels[i])];
+    for (int64_t j = 1; j < k; ++j) {
+      next[static_cast<size_t>(j)] =
+          next[static_cast<size_t>(j - 1)] + count[static_cast<size_t>(j - 1)];
+    }
+    buffer.resize(static_cast<size_t>(n * d));
+    for (int64_t i = 0; i < n; ++i) {
+      double *to = buffer.data() + next[static_cast<size_t>(labels[i])]++ * d;
+      const float *from = x + i * d;
+      for (int64_t c = 0; c < d; ++c) {
+        const float v =
+            scaling.mean != nullptr ? (from[c] - scaling.mean[c]) / scaling.std[c] : from[c];
+        to[c] = static_cast<double>(v);
+      }
+    }
+    int64_t start = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      const int64_t m = count[static_cast<size_t>(j)];
+      if (m == 0) continue;
+      const at::Tensor rows = at::from_blob(buffer.data() + start * d, {m, d}, at::kDouble);
+      start += m;
+      mass[j].add_(static_cast<double>(m));
+      sum[j].add_(rows.sum(0));
+      scatter[j].add_(rows.t().mm(rows));
+    }
+  }
+
   // Sharded: the statistics of every rank's rows (identity in one process).
   Moments &reduced() {
     if (dist::active() != nullptr) {
@@ -211,6 +246,22 @@ Mixture mixture_from_means(const RowSource &rows, const at::Tensor &means, doubl
 Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t k, double reg) {
   Moments mo(0, 0, at::TensorOptions().dtype(at::kDouble));
   Mixture previous;
+  // Rows in place, with labels all in [0, k): the same sums from the caller's buffer.
+  const bool in_range =
+      std::all_of(labels, labels + rows.rows, [k](int32_t l) { return l >= 0 && l < k; });
+  if (rows.host != nullptr && rows.rows > 0 && in_range) {
+    const int64_t d = rows.chunk(0, 1).size(1);
+    const at::TensorOptions o = at::TensorOptions().dtype(at::kDouble);
+    mo = Moments(k, d, o);
+    previous.means = at::zeros({k, d}, o);
+    previous.covs = at::eye(d, o).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
+    std::vector<double> buffer;
+    for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+      const int64_t len = std::min(rows.chunk_rows, rows.rows - s);
+      mo.add_hard(rows.host + s * d, len, d, rows.scaling, labels + s, buffer);
+    }
+    return m_step(mo.reduced(), previous, reg, nullptr, CovarianceModel::Full);
+  }
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor x = chunk_of(rows, s);
     if (!previous.means.defined()) {

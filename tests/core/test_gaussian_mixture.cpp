@@ -321,6 +321,31 @@ TEST(CoreGaussianMixture, MixtureOfLabelsIsThePerLabelStatistics) {
   EXPECT_LT(max_abs_diff(empty.means[0], want.means[0]), 1e-12);
 }
 
+// Float rows read in place (RowSource::host, standardised on the way) give the
+// statistics of their standardised chunks bit for bit.
+TEST(CoreGaussianMixture, MixtureOfLabelsOfRowsInPlaceIsTheChunkedOne) {
+  const Drawn data = three_components(8, 3000);
+  const at::Tensor x = (data.x.to(at::kFloat) * 3 + 1).contiguous();
+  const at::Tensor mean = x.mean(0).contiguous();
+  const at::Tensor std = x.std(0).contiguous();
+  tdcm::RowSource host;
+  host.rows = x.size(0);
+  host.chunk_rows = 1000;  // several chunks, the last one short
+  host.chunk = [x, mean, std](int64_t start, int64_t len) {
+    return (x.narrow(0, start, len) - mean) / std;
+  };
+  host.host = x.data_ptr<float>();
+  host.scaling = {mean.data_ptr<float>(), std.data_ptr<float>()};
+  tdcm::RowSource chunked = host;
+  chunked.host = nullptr;
+  const Mixture a = tdcm::mixture_of_labels(host, data.labels.data(), 3, 0.1);
+  const Mixture b = tdcm::mixture_of_labels(chunked, data.labels.data(), 3, 0.1);
+  EXPECT_TRUE(at::equal(a.means, b.means));
+  EXPECT_TRUE(at::equal(a.covs, b.covs));
+  EXPECT_TRUE(at::equal(a.sizes, b.sizes));
+  EXPECT_TRUE(at::equal(a.weights, b.weights));
+}
+
 TEST(CoreGaussianMixture, MixtureFromMeansUsesTheNearestMean) {
   const Drawn data = three_components(8, 40);
   const tdcm::RowSource rows = tdcm::tensor_rows(data.x, 50);

@@ -155,7 +155,7 @@ TEST(CoreNearest, ParallelForRunsOnTheThreadsAskedFor) {
   });
   EXPECT_NE(ran[0], ran[1]);
 #else
-  GTEST_SKIP() << "built without OpenMP (ThreadSanitizer, or no OpenMP runtime)";
+  GTEST_SKIP() << "built without OpenMP (a sanitizer build, or no OpenMP runtime)";
 #endif
 }
 
