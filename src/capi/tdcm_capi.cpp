@@ -72,8 +72,8 @@ void require(const void *p, const char *name) {
   }
 }
 
-// Rows and columns in range, and every value finite.
-void check_matrix(const float *x, int64_t n, int64_t d) {
+// Rows and columns in range, and (with `values`) every value finite.
+void check_matrix(const float *x, int64_t n, int64_t d, bool values = true) {
   require(x, "x");
   if (n < 1)
     tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n must be at least 1, got " + std::to_string(n));
@@ -82,13 +82,7 @@ void check_matrix(const float *x, int64_t n, int64_t d) {
   if (n > std::numeric_limits<int64_t>::max() / d / static_cast<int64_t>(sizeof(float))) {
     tdcm::fail(TDCM_ERR_INVALID_ARGUMENT, "n x d is too large");
   }
-  const int64_t total = n * d;
-  const int64_t i = tdcm::first_non_finite(x, total);
-  if (i < total) {
-    tdcm::fail(TDCM_ERR_NON_FINITE, "input holds a non-finite value at row " +
-                                        std::to_string(i / d) + ", column " +
-                                        std::to_string(i % d));
-  }
+  if (values) tdcm::require_finite(x, n, d);
 }
 
 // probs holds n x k floats: a size no buffer can have is refused before x is read.
@@ -401,13 +395,16 @@ tdcm_status tdcm_assign(tdcm_model *model, const float *x, int64_t n, int64_t d,
         require(labels, "labels");
         // The parameters never change after tdcm_create: k is read without the lock.
         check_probs(n, model->model.params().k, probs);
-        check_matrix(x, n, d);
+        // In one process the values are checked by the assign itself, in the
+        // pass that reads them (a k-means assign reads every row once); ranks
+        // check them first, so that all agree on the error before any work.
+        check_matrix(x, n, d, /*values=*/model->comm != nullptr);
         lock.emplace(model);
         if (model->comm) model->model.check_input(n, d);
       },
       [&] {
         tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
-        model->model.assign(x, n, d, labels, probs);
+        model->model.assign(x, n, d, labels, probs, /*values_checked=*/model->comm != nullptr);
       });
   TDCM_API_END
 }

@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <string>
 
+#include "core/errors.h"
 #include "core/simd.h"
 
 namespace tdcm {
@@ -29,6 +31,26 @@ bool block_has_non_finite(const float *x) {
 }
 
 }  // namespace
+
+bool any_non_finite(const float *x, int64_t count) {
+  int64_t i = 0;
+  for (; i + kBlock <= count; i += kBlock) {
+    if (block_has_non_finite(x + i)) return true;
+  }
+  for (; i < count; ++i) {
+    if (!std::isfinite(x[i])) return true;
+  }
+  return false;
+}
+
+void require_finite(const float *x, int64_t n, int64_t d) {
+  const int64_t total = n * d;
+  const int64_t i = first_non_finite(x, total);
+  if (i < total) {
+    fail(TDCM_ERR_NON_FINITE, "input holds a non-finite value at row " + std::to_string(i / d) +
+                                  ", column " + std::to_string(i % d));
+  }
+}
 
 int64_t first_non_finite(const float *x, int64_t total) {
   const int64_t blocks = total / kBlock;

@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/family_metric.h"
 #include "core/family_training.h"
+#include "core/finite_scan.h"
 #include "core/gaussian_adapt.h"
 #include "core/nearest.h"
 #include "core/runtime.h"
@@ -319,28 +320,26 @@ void Model::fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids,
   state_ = std::move(next);
 }
 
+bool Model::nearest_labels(const State &state, const float *x, int64_t n,
+                           const at::Tensor &centroids, int32_t *labels, bool *non_finite) const {
+  const RowSource rows = rows_of(state, x, n);
+  if (rows.host == nullptr || !nearest_kernel_applies(centroids, centroids)) return false;
+  const NearestCentroids nearest(centroids);
+  NearestOutputs out;
+  out.labels = labels;
+  out.non_finite = non_finite;
+  nearest.run(rows.host, n, out, rows.scaling);
+  return true;
+}
+
 void Model::label_against(const State &state, const float *x, int64_t n,
                           const at::Tensor &centroids, int64_t block, int32_t *labels,
                           float *probs) const {
   if (params_.algo == "kmeans") {
+    // Labels only: the fused kernel, with no n x k distances.
+    if (probs == nullptr && nearest_labels(state, x, n, centroids, labels, nullptr)) return;
     const RowSource rows = rows_of(state, x, n);
     const int64_t k = centroids.size(0);
-    if (probs == nullptr && nearest_kernel_applies(centroids, centroids)) {
-      // Labels only: the fused kernel, with no n x k distances.
-      const NearestCentroids nearest(centroids);
-      NearestOutputs out;
-      if (rows.host != nullptr) {
-        out.labels = labels;
-        nearest.run(rows.host, n, out, rows.scaling);
-        return;
-      }
-      for (int64_t s = 0; s < n; s += rows.chunk_rows) {
-        const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s)).contiguous();
-        out.labels = labels + s;
-        nearest.run(x.data_ptr<float>(), x.size(0), out);
-      }
-      return;
-    }
     for (int64_t s = 0; s < n; s += rows.chunk_rows) {
       const int64_t len = std::min(rows.chunk_rows, n - s);
       const at::Tensor dist = squared_distances(rows.chunk(s, len), centroids);
@@ -413,9 +412,20 @@ Mixture Model::adapt_gaussian(const State &state, const at::Tensor &z) const {
   return adapt_mixture(z, source.defined() ? &source : nullptr, o, gen).mixture;
 }
 
-void Model::assign(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const {
+void Model::assign(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs,
+                   bool values_checked) const {
   check_input(n, d);
   at::NoGradGuard no_grad;
+  if (!values_checked) {
+    // A k-means assign of labels checks the rows in the one pass that reads them.
+    bool non_finite = false;
+    if (params_.algo == "kmeans" && probs == nullptr &&
+        nearest_labels(*state_, x, n, state_->centroids, labels, &non_finite)) {
+      if (non_finite) require_finite(x, n, d);  // names the first bad value
+      return;
+    }
+    require_finite(x, n, d);
+  }
   assign_rows(*state_, x, n, labels, probs, nullptr);
 }
 

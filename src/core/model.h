@@ -41,7 +41,10 @@ class Model {
   // fit's family metric is then estimated from (in place of its own clustering).
   void fit(const float *x, int64_t n, int64_t d, const int64_t *set_ids, const ProgressFn &progress,
            const int32_t *labels = nullptr);
-  void assign(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const;
+  // `values_checked`: the caller has made sure every value is finite; else
+  // the assign checks them (a k-means assign of labels in its one pass).
+  void assign(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs,
+              bool values_checked = true) const;
   void adapt(const float *x, int64_t n, int64_t d);
   void predict(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const;
 
@@ -158,6 +161,10 @@ class Model {
   // Fills state.target and target_counts from the labels of the rows.
   void describe_target(State &state, const RowSource &rows, const int32_t *labels) const;
   std::vector<ClusterReport> report_of(const State &state) const;
+  // The k-means labels of the rows in one fused pass over them in place (and,
+  // with `non_finite`, their check); false where the kernel does not apply.
+  bool nearest_labels(const State &state, const float *x, int64_t n, const at::Tensor &centroids,
+                      int32_t *labels, bool *non_finite) const;
   void label_against(const State &state, const float *x, int64_t n, const at::Tensor &centroids,
                      int64_t block, int32_t *labels, float *probs) const;
   // The fitted state as the model file's contents, and back (every tensor

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/finite_scan.h"
 #include "core/runtime.h"
 #include "core/simd.h"
 
@@ -250,6 +251,7 @@ struct Partial {
   std::vector<float> sums;
   std::vector<int64_t> counts;
   double inertia = 0.0;
+  bool non_finite = false;
 };
 
 }  // namespace
@@ -322,6 +324,7 @@ void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out,
     for (int64_t r = first; r < last; r += block_rows_) {
       const int64_t rows = std::min(block_rows_, last - r);
       const float *xb = x + r * d;
+      if (out.non_finite != nullptr && any_non_finite(xb, rows * d)) mine.non_finite = true;
       if (scaled) {
         scale_block(xb, rows, d, scaling, s.scaled.data());
         xb = s.scaled.data();
@@ -364,6 +367,7 @@ void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out,
   // The parts' additions, in part order: the same result for the same thread count.
   for (int64_t p = 0; p < parts; ++p) {
     const Partial &q = partials[static_cast<size_t>(p)];
+    if (out.non_finite != nullptr && q.non_finite) *out.non_finite = true;
     if (out.inertia != nullptr) *out.inertia += q.inertia;
     if (p == 0) continue;
     if (out.sums != nullptr) {

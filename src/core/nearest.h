@@ -25,6 +25,10 @@ struct NearestOutputs {
   float *sums = nullptr;       // k x d: += each row, at its nearest centroid
   int64_t *counts = nullptr;   // k: += rows per nearest centroid
   double *inertia = nullptr;   // += the summed squared distances
+  // With it, each block of rows is scanned for NaN and infinity as the pass
+  // reads it (so that no separate pass checks them), and *non_finite is set
+  // where one holds any; the other outputs are then meaningless.
+  bool *non_finite = nullptr;
 };
 
 // The standardisation (x - mean) / std that a pass applies to each block of

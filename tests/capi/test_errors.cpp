@@ -185,6 +185,42 @@ TEST_F(CapiErrorPaths, DimensionMismatch) {
   expect_unchanged();
 }
 
+// A k-means assign of labels checks the values in the pass that labels the
+// rows (with probabilities, before it): the same error, naming the first bad
+// value, at 2 columns (the direct loop) and at 16 (the GEMM), on 1 and 2
+// threads, wherever in the rows it lies.
+TEST(CapiNonFinite, KmeansAssignNamesTheFirstBadValue) {
+  for (const int64_t d : {2, 16}) {
+    const int64_t n = 20000, k = 5;
+    std::vector<float> x(static_cast<size_t>(n * d));
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 7919) % 1000) / 100.0f;
+    for (const char *threads : {"threads=1", "threads=2"}) {
+      SCOPED_TRACE(std::to_string(d) + " " + threads);
+      ModelPtr m = create((std::string("algo=kmeans k=5 n_init=1 seed=0 ") + threads).c_str());
+      ASSERT_EQ(tdcm_fit(m.get(), x.data(), n, d, nullptr), TDCM_OK) << tdcm_last_error();
+      std::vector<int32_t> labels(static_cast<size_t>(n));
+      std::vector<float> probs(static_cast<size_t>(n * k));
+      for (const int64_t row : {int64_t{0}, int64_t{12345}, n - 1}) {
+        std::vector<float> bad = x;
+        bad[static_cast<size_t>(row * d + d - 1)] = std::numeric_limits<float>::quiet_NaN();
+        bad[static_cast<size_t>((n - 1) * d)] = std::numeric_limits<float>::infinity();
+        const std::string where =
+            "row " + std::to_string(row) + ", column " + std::to_string(row == n - 1 ? 0 : d - 1);
+        for (float *p : {static_cast<float *>(nullptr), probs.data()}) {
+          EXPECT_EQ(tdcm_assign(m.get(), bad.data(), n, d, labels.data(), p), TDCM_ERR_NON_FINITE);
+          EXPECT_NE(std::string(tdcm_last_error()).find(where), std::string::npos)
+              << tdcm_last_error() << " (want " << where << ")";
+        }
+      }
+      // And the model still assigns the clean rows as it did.
+      std::vector<int32_t> again(static_cast<size_t>(n));
+      ASSERT_EQ(tdcm_assign(m.get(), x.data(), n, d, labels.data(), nullptr), TDCM_OK);
+      ASSERT_EQ(tdcm_assign(m.get(), x.data(), n, d, again.data(), nullptr), TDCM_OK);
+      EXPECT_EQ(labels, again);
+    }
+  }
+}
+
 TEST_F(CapiErrorPaths, NonFiniteInput) {
   tdcm_model *m = model_.get();
   std::vector<int32_t> labels(static_cast<size_t>(data_.n));
