@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -18,6 +19,13 @@
 #include "temp_dir.h"
 
 namespace tdcm_test {
+
+// LibTorch's thread count for one test (the kernels split their rows by it), restored afterwards.
+struct Threads {
+  int before = at::get_num_threads();
+  explicit Threads(int n) { at::set_num_threads(n); }
+  ~Threads() { at::set_num_threads(before); }
+};
 
 inline at::Generator generator(uint64_t seed) { return at::detail::createCPUGenerator(seed); }
 

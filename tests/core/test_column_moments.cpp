@@ -17,11 +17,7 @@ namespace {
 using tdcm_test::generator;
 using tdcm_test::randn;
 
-struct Threads {
-  int before = at::get_num_threads();
-  explicit Threads(int n) { at::set_num_threads(n); }
-  ~Threads() { at::set_num_threads(before); }
-};
+using tdcm_test::Threads;
 
 }  // namespace
 

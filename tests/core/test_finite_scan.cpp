@@ -9,16 +9,9 @@
 #include <vector>
 
 #include "core/finite_scan.h"
+#include "core_test_util.h"
 
-namespace {
-
-struct Threads {
-  int before = at::get_num_threads();
-  explicit Threads(int n) { at::set_num_threads(n); }
-  ~Threads() { at::set_num_threads(before); }
-};
-
-}  // namespace
+using tdcm_test::Threads;
 
 TEST(CoreFiniteScan, FindsTheFirstBadValueAnywhere) {
   const float nan = std::numeric_limits<float>::quiet_NaN();

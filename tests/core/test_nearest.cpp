@@ -48,12 +48,7 @@ Pass run_pass(const at::Tensor &x, const at::Tensor &c, const tdcm::RowScaling &
 // threads, or one): they differ by the rounding of their running totals.
 double sum_tolerance(float sum) { return 1e-5 * std::abs(sum) + 1e-3; }
 
-// Threads for one test, restored afterwards.
-struct Threads {
-  int before = at::get_num_threads();
-  explicit Threads(int n) { at::set_num_threads(n); }
-  ~Threads() { at::set_num_threads(before); }
-};
+using tdcm_test::Threads;
 
 class NearestShapes : public ::testing::TestWithParam<std::tuple<int64_t, int64_t>> {};
 
