@@ -99,15 +99,21 @@ for r in 0 1; do
   grep -q "ranks disagree" "$tmp/dis$r.err" || fail "rank $r: $(cat "$tmp/dis$r.err")"
 done
 
+# Two ranks of a fit that lasts minutes (10000 restarts), in the background:
+# long_fit NAME TIMEOUT writes $tmp/NAME{0,1}.{tdcm,out,err} and sets pids.
+long_fit() {
+  for r in 0 1; do
+    "$tdcm" fit --input "$tmp/big.csv" --label-column last --model "$tmp/$1$r.tdcm" \
+      --params "algo=kmeans k=8 n_init=10000" --world-size 2 --rank $r \
+      --master "file:$tmp/$1" --timeout "$2" >"$tmp/$1$r.out" 2>"$tmp/$1$r.err" &
+    pids[r]=$!
+  done
+}
+
 # A rank killed during the fit: the survivor fails within its timeout.
 "$tdcm" synth --k 8 --dim 8 --n 2000 --seed 6 --source "$tmp/big.csv" --target "$tmp/big_t.csv" \
   >/dev/null
-for r in 0 1; do
-  "$tdcm" fit --input "$tmp/big.csv" --label-column last --model "$tmp/k$r.tdcm" \
-    --params "algo=kmeans k=8 n_init=10000" --world-size 2 --rank $r \
-    --master "file:$tmp/killed" --timeout 10 >"$tmp/kill$r.out" 2>"$tmp/kill$r.err" &
-  pids[r]=$!
-done
+long_fit kill 10
 # Past LibTorch's loading and the rendezvous (10000 restarts last minutes).
 sleep 3
 kill -0 "${pids[0]}" || fail "rank 0 ended early: $(cat "$tmp/kill0.err")"
@@ -122,12 +128,7 @@ grep -Eq "collective failed|timed out" "$tmp/kill0.err" ||
   fail "the survivor's error does not say why: $(tail -n 2 "$tmp/kill0.err")"
 
 # A rank that hangs (stopped): the other times out, within about its timeout.
-for r in 0 1; do
-  "$tdcm" fit --input "$tmp/big.csv" --label-column last --model "$tmp/h$r.tdcm" \
-    --params "algo=kmeans k=8 n_init=10000" --world-size 2 --rank $r \
-    --master "file:$tmp/hung" --timeout 4 >"$tmp/hang$r.out" 2>"$tmp/hang$r.err" &
-  pids[r]=$!
-done
+long_fit hang 4
 sleep 3
 kill -STOP "${pids[1]}"
 stopped_at=$SECONDS
