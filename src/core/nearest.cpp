@@ -7,8 +7,8 @@
 #include <cstring>
 #include <limits>
 
+#include "core/block_ops.h"
 #include "core/finite_scan.h"
-#include "core/runtime.h"
 #include "core/simd.h"
 
 namespace tdcm {
@@ -26,48 +26,6 @@ constexpr int64_t kDirectMaxDims = 4;
 // Below this many multiply-adds (rows x k x max(d, 8)) one thread does the
 // whole pass: waking the pool costs more than it saves (small and 1-row calls).
 constexpr int64_t kParallelWork = int64_t{1} << 18;
-
-// Fortran BLAS sgemm, as OpenBLAS (or any libblas.so.3) exports it.
-using SgemmFn = void (*)(const char *, const char *, const int *, const int *, const int *,
-                         const float *, const float *, const int *, const float *, const int *,
-                         const float *, float *, const int *);
-
-SgemmFn blas_sgemm() {
-  static const SgemmFn fn = reinterpret_cast<SgemmFn>(blas_symbol("sgemm_"));
-  return fn;
-}
-
-// oneDNN's sgemm (row-major), where the process has it. On these blocks, a few
-// thousand rows by 10 to 100 centroids with 16 to 64 columns, a whole assign
-// ran 1.2-1.5x faster with it than with OpenBLAS's (0.3.21, AMD EPYC, 1 and 2
-// threads): OpenBLAS spends most of such a product copying the rows into panels.
-using DnnlSgemmFn = int (*)(char, char, int64_t, int64_t, int64_t, float, const float *, int64_t,
-                            const float *, int64_t, float, float *, int64_t);
-
-DnnlSgemmFn dnnl_sgemm() {
-  static const DnnlSgemmFn fn = reinterpret_cast<DnnlSgemmFn>(dnnl_symbol("dnnl_sgemm"));
-  return fn;
-}
-
-// Column-major out (rows x k) = -2 x c^T, i.e. row-major k x rows: the scores
-// of one centroid lie contiguous, so the argmin below runs along rows in SIMD.
-void gemm_scores(const float *x, int64_t rows, const float *c, int64_t k, int64_t d, float *out) {
-  if (DnnlSgemmFn sgemm = dnnl_sgemm()) {
-    // Row-major k x rows = c (k x d) by x^T; 0 is dnnl_success.
-    if (sgemm('N', 'T', k, rows, d, -2.0f, c, d, x, d, 0.0f, out, rows) == 0) return;
-  }
-  if (SgemmFn sgemm = blas_sgemm()) {
-    const int m = static_cast<int>(rows), n = static_cast<int>(k), kk = static_cast<int>(d);
-    const float alpha = -2.0f, beta = 0.0f;
-    sgemm("T", "N", &m, &n, &kk, &alpha, x, &kk, c, &kk, &beta, out, &m);
-    return;
-  }
-  // No BLAS symbol in the process (e.g. LibTorch linked with a hidden MKL): LibTorch's GEMM.
-  const at::Tensor xt = at::from_blob(const_cast<float *>(x), {rows, d}, at::kFloat);
-  const at::Tensor ct = at::from_blob(const_cast<float *>(c), {k, d}, at::kFloat);
-  at::Tensor o = at::from_blob(out, {k, rows}, at::kFloat);
-  at::addmm_out(o, o, ct, xt.t(), /*beta=*/0, /*alpha=*/-2);
-}
 
 // The scores' minimum is kept in registers for a tile of this many rows.
 constexpr int64_t kTile = 16;
@@ -213,17 +171,6 @@ void direct_argmin(const float *x, int64_t rows, int64_t d, const float *c, cons
   }
 }
 
-// (x - mean) / std of rows x d values into `to`: a subtraction and a
-// division, each rounded, as LibTorch's elementwise operators round them.
-TDCM_SIMD_CLONES
-void scale_block(const float *x, int64_t rows, int64_t d, const RowScaling &scaling, float *to) {
-  for (int64_t i = 0; i < rows; ++i) {
-    const float *from = x + i * d;
-    float *row = to + i * d;
-    for (int64_t dd = 0; dd < d; ++dd) row[dd] = (from[dd] - scaling.mean[dd]) / scaling.std[dd];
-  }
-}
-
 // Per-thread scratch, grown once and reused by every later call on the thread.
 struct Scratch {
   std::vector<float> scores, best, scaled;
@@ -288,7 +235,7 @@ bool NearestCentroids::block_argmin(const float *x, int64_t rows, float *scratch
     direct_argmin(x, rows, d_, c, norms, k_, best, label);
     return true;
   }
-  gemm_scores(x, rows, c, k_, d_, scratch);
+  block_gemm(c, k_, x, rows, d_, -2.0f, scratch);  // k x rows: -2 c.x
   argmin_columns(scratch, rows, norms, k_, best, label);
   return false;
 }

@@ -184,10 +184,11 @@ TEST(HostileModelFiles, RegressionInputsOfTheFuzzCorpusAreBadFiles) {
 }
 
 TEST(HostileModelFiles, AnAllocationNoMachineServesIsOutOfMemory) {
-  // A Gaussian mixture of 2^16 components (a 2 MB file) scoring 2^20 rows in one
-  // chunk needs their 2^20 x 2^16 log-densities in double: 512 GiB. LibTorch's
-  // allocator fails, the call returns TDCM_ERR_OUT_OF_MEMORY, and the model still
-  // works. (A k-means model no longer serves: its labels need no n x k matrix.)
+  // A Gaussian mixture of 2^16 components (a 2 MB file) adapted by EM on 2^20 rows
+  // in one chunk needs their 2^20 x 2^16 responsibilities in double: 512 GiB.
+  // LibTorch's allocator fails, the call returns TDCM_ERR_OUT_OF_MEMORY, and the
+  // model still works. (Labelling no longer serves: neither k-means nor the
+  // Gaussian blocks' labels need an n x k matrix.)
   TempDir dir;
   constexpr int64_t k = int64_t{1} << 16;
   constexpr int64_t rows = int64_t{1} << 20;
@@ -202,11 +203,12 @@ TEST(HostileModelFiles, AnAllocationNoMachineServesIsOutOfMemory) {
   tdcm_model *m = nullptr;
   ASSERT_EQ(tdcm_load(&m, path.c_str()), TDCM_OK) << tdcm_last_error();
   std::vector<float> x(static_cast<size_t>(rows), 0.5f);
-  std::vector<int32_t> labels(static_cast<size_t>(rows), -1);
-  EXPECT_EQ(tdcm_assign(m, x.data(), rows, 1, labels.data(), nullptr), TDCM_ERR_OUT_OF_MEMORY)
-      << tdcm_last_error();
+  std::vector<int32_t> labels(3, -1);
+  EXPECT_EQ(tdcm_adapt(m, x.data(), rows, 1), TDCM_ERR_OUT_OF_MEMORY) << tdcm_last_error();
   EXPECT_NE(std::string(tdcm_last_error()).find("memory"), std::string::npos);
   const float few[] = {3.2f, 7.0f, 1000.4f};
+  // The failed adaptation left nothing behind.
+  EXPECT_EQ(tdcm_predict(m, few, 3, 1, labels.data(), nullptr), TDCM_ERR_NOT_ADAPTED);
   ASSERT_EQ(tdcm_assign(m, few, 3, 1, labels.data(), nullptr), TDCM_OK) << tdcm_last_error();
   EXPECT_EQ(labels[0], 3);
   EXPECT_EQ(labels[1], 7);
