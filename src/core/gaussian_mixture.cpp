@@ -352,11 +352,12 @@ void mixture_posterior(const RowSource &rows, const PrecisionFactors &f, int32_t
   // Rows in place on the CPU: the labels from the float32 pass (whether or not
   // probabilities are asked for, so that a row's label does not depend on it).
   const bool in_place = rows.host != nullptr && f.prec_chol.device().is_cpu();
-  if (in_place) MixtureLabels(f).run(rows.host, rows.rows, labels, rows.scaling);
-  if (in_place && probs == nullptr) return;
+  if (in_place && labels != nullptr)
+    MixtureLabels(f).run(rows.host, rows.rows, labels, rows.scaling);
+  if ((in_place || labels == nullptr) && probs == nullptr) return;
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor lp = weighted_log_prob(chunk_of(rows, s), f);
-    if (!in_place) copy_to_buffer(lp.argmax(1).to(at::kInt), labels + s);
+    if (!in_place && labels != nullptr) copy_to_buffer(lp.argmax(1).to(at::kInt), labels + s);
     if (probs == nullptr) continue;
     at::Tensor p = at::softmax(lp, 1);
     if (r.defined()) p = p.mm(r);

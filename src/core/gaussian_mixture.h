@@ -96,7 +96,8 @@ Mixture tied(const Mixture &m);
 EmResult gmm_fit(const RowSource &rows, int64_t k, int64_t n_init, const EmOptions &options,
                  at::Generator &gen);
 
-// Posterior labels and (when probs is not null) probabilities of every row.
+// Posterior labels (when labels is not null) and probabilities (when probs is
+// not null) of every row.
 // With `relabel` (k x k, rows summing to 1), the probabilities are the
 // posterior times it: p'(c | x) = sum_j p(j | x) relabel[j, c]; the labels
 // stay the posterior's.

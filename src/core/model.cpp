@@ -576,22 +576,31 @@ void Model::predict_rows(const State &state, const float *x, int64_t n, int32_t 
     mixture_posterior(rows_of(state, x, n), state.adapted_factors, labels, probs);
     return;
   }
+  // The folded labels whether or not probabilities are asked for: a row's
+  // label does not depend on it.
+  const bool folded = keep == nullptr && state.adapted_labels;
+  if (folded) {
+    state.adapted_labels->run(x, n, labels);
+    if (probs == nullptr) return;
+  }
   Embedded local;
   Embedded &e = keep != nullptr && keep->z.defined() ? *keep : local;
   if (!e.z.defined()) e = embed_set(state, x, n, state.adapted_mean, state.adapted_std);
-  mixture_posterior(tensor_rows(e.z, params_.chunk_rows), state.adapted_factors, labels, probs,
-                    state.adapted_relabel);
+  mixture_posterior(tensor_rows(e.z, params_.chunk_rows), state.adapted_factors,
+                    folded ? nullptr : labels, probs, state.adapted_relabel);
 }
 
 void Model::prepare_predict(State &state) const {
   state.adapted_factors = PrecisionFactors{};
   state.adapted_relabel = at::Tensor();
+  state.adapted_labels.reset();
   if (!state.adapted_mixture.defined()) return;
   const Mixture m = state.adapted_mixture.to(at::kDouble);
   state.adapted_factors = precision_factors(m);
   if (params_.algo == "tdcm") {
     const at::Tensor r = identity_relabel(state, m);
     if (r.defined()) state.adapted_relabel = r.to(m.means.device(), at::kDouble);
+    prepare_folded_labels(state);
   }
 }
 

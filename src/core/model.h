@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "core/gaussian_mixture.h"
 #include "core/identity.h"
 #include "core/kmeans.h"
+#include "core/mixture_labels.h"
 #include "core/params.h"
 #include "core/serialize.h"
 #include "core/tdcm_model.h"
@@ -110,6 +112,9 @@ class Model {
     // precision factors (double) and, for tdcm, the relabelling of its probabilities.
     PrecisionFactors adapted_factors;
     at::Tensor adapted_relabel;
+    // tdcm on the CPU with an affine embedding: the factors folded with it, so
+    // that predict labels the caller's rows in place (model_affine.cpp).
+    std::shared_ptr<const MixtureLabels> adapted_labels;
     // After adapt: the target's clusters as a mixture, and its rows per cluster.
     Mixture target;
     at::Tensor target_counts;
@@ -152,8 +157,13 @@ class Model {
                    Embedded *keep) const;
   void predict_rows(const State &state, const float *x, int64_t n, int32_t *labels, float *probs,
                     Embedded *keep) const;
-  // Fills adapted_factors and adapted_relabel from adapted_mixture (clears them without one).
+  // Fills adapted_factors, adapted_relabel and adapted_labels from
+  // adapted_mixture (clears them without one).
   void prepare_predict(State &state) const;
+  // tdcm: the embedding as one map z = x a^T + c of the input rows, where
+  // every step of it is affine and the fold pays; false otherwise.
+  bool affine_embedding(const State &state, at::Tensor &a, at::Tensor &c) const;
+  void prepare_folded_labels(State &state) const;
   // The rows the mixtures and centroids live in: tdcm's embedded set, else the
   // (standardised) input rows.
   RowSource model_rows(const State &state, const float *x, int64_t n,

@@ -238,6 +238,7 @@ Model Model::from_file(const ModelFile &file, const char *overrides, const std::
     // A mixture that the Gaussian blocks cannot factor: predict reports it.
     state.adapted_factors = PrecisionFactors{};
     state.adapted_relabel = at::Tensor();
+    state.adapted_labels.reset();
   }
   model.state_ = std::move(state);
   return model;

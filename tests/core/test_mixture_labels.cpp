@@ -100,3 +100,28 @@ TEST(CoreMixtureLabels, PosteriorLabelsDoNotDependOnAskingForProbabilities) {
   EXPECT_EQ((got.ne(p.argmax(1).to(at::kInt)) & clear).sum().item<int64_t>(), 0);
   EXPECT_GT(clear.sum().item<int64_t>(), n / 2);
 }
+
+TEST(CoreMixtureLabels, AFoldedAffineMapScoresAsTheMappedRows) {
+  at::Generator gen = generator(13);
+  for (const auto &[d, b] : std::vector<std::pair<int64_t, int64_t>>{{7, 5}, {3, 6}, {16, 16}}) {
+    const int64_t k = 6, n = 5003;
+    const tdcm::Mixture m = random_mixture(k, b, gen);
+    const tdcm::PrecisionFactors f = tdcm::precision_factors(m);
+    const at::Tensor a = randn({b, d}, gen, at::kDouble);
+    const at::Tensor c = randn({b}, gen, at::kDouble) * 2;
+    const at::Tensor x = (randn({n, d}, gen) * 2).contiguous();
+    const at::Tensor z = x.to(at::kDouble).mm(a.t()) + c;
+    const at::Tensor lp = tdcm::weighted_log_prob(z, f);
+    const at::Tensor expected = lp.argmax(1).to(at::kInt);
+    const tdcm::MixtureLabels folded(tdcm::fold_affine(f, a, c));
+    EXPECT_EQ(folded.d(), d);
+    EXPECT_EQ(folded.b(), b);
+    std::vector<int32_t> labels(static_cast<size_t>(n), -1);
+    folded.run(x.data_ptr<float>(), n, labels.data());
+    const at::Tensor differ = at::from_blob(labels.data(), {n}, at::kInt).ne(expected);
+    EXPECT_EQ((differ & near_ties(lp, 1e-4).logical_not()).sum().item<int64_t>(), 0)
+        << "d=" << d << " b=" << b;
+    // The mapped rows are spread over the components: the check is not vacuous.
+    EXPECT_GT(at::bincount(expected).count_nonzero().item<int64_t>(), 2);
+  }
+}
