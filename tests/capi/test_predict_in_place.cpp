@@ -27,6 +27,16 @@ std::vector<int32_t> predict_labels(tdcm_model *m, const P1 &p) {
   return labels;
 }
 
+// Fitted on the source, adapted to the target (null on failure).
+ModelPtr adapted(const std::string &params, const P1 &p) {
+  ModelPtr m = fitted(params.c_str(), p);
+  if (m && tdcm_adapt(m.get(), p.target.data(), p.n, p.d) != TDCM_OK) {
+    ADD_FAILURE() << tdcm_last_error();
+    m.reset();
+  }
+  return m;
+}
+
 int64_t differing(const std::vector<int32_t> &a, const std::vector<int32_t> &b) {
   int64_t n = 0;
   for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
@@ -42,10 +52,8 @@ TEST(CapiPredictInPlace, LabelsAreTheEmbeddedPathsForEveryAffineEmbedding) {
         " encoder=linear embed_dim=6", " encoder=linear embed_dim=6 standardize=true",
         " encoder=mlp embed_dim=6 hidden=8"}) {
     SCOPED_TRACE(extra);
-    const std::string params = "k=4 seed=3 device=cpu threads=1" + extra;
-    ModelPtr m = fitted(params.c_str(), p);
+    ModelPtr m = adapted("k=4 seed=3 device=cpu threads=1" + extra, p);
     ASSERT_TRUE(m);
-    ASSERT_EQ(tdcm_adapt(m.get(), p.target.data(), p.n, p.d), TDCM_OK) << tdcm_last_error();
     const std::vector<int32_t> alone = predict_labels(m.get(), p);
     const Output with_probs = predict(m.get(), p.target.data(), p.n, p.d);
     ASSERT_EQ(with_probs.status, TDCM_OK) << tdcm_last_error();
@@ -81,10 +89,8 @@ TEST(CapiPredictInPlace, ThreadsAndPiecesChangeNoLabel) {
   std::vector<int32_t> first;
   for (const std::string threads : {"1", "2"}) {
     SCOPED_TRACE(threads);
-    const std::string params = "k=5 seed=1 device=cpu threads=" + threads;
-    ModelPtr m = fitted(params.c_str(), p);
+    ModelPtr m = adapted("k=5 seed=1 device=cpu threads=" + threads, p);
     ASSERT_TRUE(m);
-    ASSERT_EQ(tdcm_adapt(m.get(), p.target.data(), p.n, p.d), TDCM_OK) << tdcm_last_error();
     const std::vector<int32_t> labels = predict_labels(m.get(), p);
     if (first.empty()) {
       first = labels;
