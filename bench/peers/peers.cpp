@@ -105,7 +105,7 @@ using GemmFn = void (*)(const char *, const char *, const int *, const int *, co
                         const T *, const T *, const int *, const T *, const int *, const T *, T *,
                         const int *);
 
-// GFLOP/s of a large square GEMM (sgemm_ or dgemm_) on `threads` threads of the
+// GFLOP/s of a large square GEMM (sgemm_, or another type's) on `threads` threads of the
 // BLAS LibTorch calls (looked up in the process, as libtdcm does), or NAN where
 // the process has no such symbol.
 template <class T>
@@ -215,7 +215,7 @@ void tdcm_blocks(const Run &r, int64_t k, double assign_flops, double setup_max)
   int64_t b = 0;
   check(tdcm_get_embed_dim(m, &b), "embed dim");
   std::vector<int32_t> labels(static_cast<size_t>(r.n));
-  // The score's products: z [P_1 ... P_k], 2 n b^2 k, in double precision.
+  // The score's products: z [P_1 ... P_k], 2 n b^2 k, in float32.
   const double flops = 2.0 * r.n * b * b * k;
   const double t = best_of(flops > 2e10 ? 1 : r.reps, [&] {
     check(tdcm_predict(m, r.x.data(), r.n, r.d, labels.data(), nullptr), "tdcm predict");
@@ -382,10 +382,9 @@ int main(int argc, char **argv) {
   // spinning for a while, and the library's threads would share the cores with them.
   std::printf(
       "peers libtdcm machine n=%lld d=%lld k=0 threads=%lld ms=0 sgemm_gflops=%.1f "
-      "dgemm_gflops=%.1f read_gbs=%.1f cpu=\"%s\" blas=\"%s\"\n",
+      "read_gbs=%.1f cpu=\"%s\" blas=\"%s\"\n",
       (long long)r.n, (long long)r.d, (long long)r.threads, gemm_peak<float>("sgemm_", r.threads),
-      gemm_peak<double>("dgemm_", r.threads), read_bandwidth(r.threads), bench::cpu_model().c_str(),
-      bench::loaded_blas().c_str());
+      read_bandwidth(r.threads), bench::cpu_model().c_str(), bench::loaded_blas().c_str());
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("peers libtdcm peak_rss n=%lld d=%lld k=0 threads=%lld ms=0 mib=%.1f\n",
