@@ -1,6 +1,7 @@
-// What the CPU passes over rows (core/nearest.h, core/mixture_labels.h) do to
-// one block of rows on the way: standardise it into scratch as it is read, and
-// multiply it by the small matrix the pass scores against, in float32.
+// What k-means' CPU pass over rows (core/nearest.h) does to one block of rows
+// on the way: standardise it into scratch as it is read, and multiply it by the
+// centroids through the process's sgemm, in float32. (The Gaussian blocks'
+// labelling, core/mixture_labels.h, multiplies in its own register tiles.)
 #pragma once
 
 #include <cstdint>
