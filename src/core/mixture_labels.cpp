@@ -18,7 +18,7 @@ constexpr int64_t kTile = 16;
 constexpr int64_t kGroup = 4;
 // Rows per part of a threaded pass (whole tiles).
 constexpr int64_t kBlockRows = 4096;
-// Below this many multiply-adds (rows x k x d x d) one thread does the whole
+// Below this many multiply-adds (rows x k x b x d) one thread does the whole
 // pass: waking the pool costs more than it saves.
 constexpr int64_t kParallelWork = int64_t{1} << 18;
 

@@ -38,7 +38,7 @@ class MixtureLabels {
   int64_t d_ = 0;
   int64_t b_ = 0;
   std::vector<float> w_;          // kb x d: row j b + c is column c of Q_j
-  std::vector<float> mean_proj_;  // kb: mu_j P_j
+  std::vector<float> mean_proj_;  // kb: mu_j P_j ((mu_j - c) P_j when folded)
   std::vector<float> log_norm_;   // k
 };
 
