@@ -156,21 +156,30 @@ double read_bandwidth(int64_t threads) {
 
 // --- the measurements --------------------------------------------------------
 
-void kmeans_assign(const Run &r, int64_t k) {
-  tdcm_model *m = kmeans_at_first_rows(r, k, "");
-  std::vector<int32_t> labels(static_cast<size_t>(r.n));
-  // Every call's time, the warm-up's first: a process's first calls can be slower.
-  std::string calls;
+// The best of `reps` calls after one warm-up call; `calls` gets every call's
+// time in ms, the warm-up's first: a process's first calls can be slower.
+template <typename F>
+double best_after_warmup(int64_t reps, std::string &calls, F &&f) {
   double t = INFINITY;
-  for (int64_t i = 0; i <= r.reps; ++i) {
+  for (int64_t i = 0; i <= reps; ++i) {
     const double t0 = now_s();
-    check(tdcm_assign(m, r.x.data(), r.n, r.d, labels.data(), nullptr), "assign");
+    f();
     const double dt = now_s() - t0;
     if (i > 0) t = std::min(t, dt);
     char ms[32];
     std::snprintf(ms, sizeof ms, "%s%.2f", i == 0 ? "" : "/", dt * 1e3);
     calls += ms;
   }
+  return t;
+}
+
+void kmeans_assign(const Run &r, int64_t k) {
+  tdcm_model *m = kmeans_at_first_rows(r, k, "");
+  std::vector<int32_t> labels(static_cast<size_t>(r.n));
+  std::string calls;
+  const double t = best_after_warmup(r.reps, calls, [&] {
+    check(tdcm_assign(m, r.x.data(), r.n, r.d, labels.data(), nullptr), "assign");
+  });
   // A checksum of the labels, so that the driver can see the peers agree.
   int64_t sum = 0;
   for (int32_t l : labels) sum += l;
@@ -217,11 +226,13 @@ void tdcm_blocks(const Run &r, int64_t k, double assign_flops, double setup_max)
   std::vector<int32_t> labels(static_cast<size_t>(r.n));
   // The score's products: z [P_1 ... P_k], 2 n b^2 k, in float32.
   const double flops = 2.0 * r.n * b * b * k;
-  const double t = best_of(flops > 2e10 ? 1 : r.reps, [&] {
+  std::string calls;
+  const double t = best_after_warmup(flops > 2e10 ? 1 : r.reps, calls, [&] {
     check(tdcm_predict(m, r.x.data(), r.n, r.d, labels.data(), nullptr), "tdcm predict");
   });
-  report("tdcm_predict", r, k, t,
-         "b=" + std::to_string(b) + " gflop=" + std::to_string(flops * 1e-9));
+  report(
+      "tdcm_predict", r, k, t,
+      "b=" + std::to_string(b) + " gflop=" + std::to_string(flops * 1e-9) + " calls_ms=" + calls);
   // One EM iteration of the adaptation costs about twice the labelling; three
   // finalists run up to 100 iterations: skip what would take minutes.
   if (flops <= assign_flops) {

@@ -434,10 +434,10 @@ tdcm_status tdcm_predict(tdcm_model *model, const float *x, int64_t n, int64_t d
   require(labels, "labels");
   // The parameters never change after tdcm_create: k is read without the lock.
   check_probs(n, model->model.params().k, probs);
-  check_matrix(x, n, d);
+  check_matrix(x, n, d, /*values=*/false);
   ReadLock lock(model);
   tdcm::apply_threads(model->model.params().threads, tdcm::Work::Inference);
-  model->model.predict(x, n, d, labels, probs);
+  model->model.predict(x, n, d, labels, probs, /*values_checked=*/false);
   TDCM_API_END
 }
 

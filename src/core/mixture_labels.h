@@ -3,7 +3,9 @@
 // TDCM's assign and predict. Tiles of 16 rows in registers: each whitened
 // coordinate of each component (P_j^T x) made as a dot product, squared and
 // summed as it is made, and the argmax taken in the same pass; no projection
-// and no n x k matrix is stored. The EM that fits the mixture stays in
+// and no n x k matrix is stored. Rows of at most 4 columns are scored as a
+// quadratic form in the row instead (fewer multiply-adds per component), read
+// in place with no transposed copy. The EM that fits the mixture stays in
 // double precision (core/gaussian_mixture.h); only the labels come from here.
 #pragma once
 
@@ -28,11 +30,17 @@ class MixtureLabels {
 
   // labels[i] for n rows (row-major n x d float32; with `scaling`, of the
   // standardised rows): the first component of highest score on ties. Runs
-  // on LibTorch's intra-op threads when the work is large enough.
-  void run(const float *x, int64_t n, int32_t *labels, const RowScaling &scaling = {}) const;
+  // on LibTorch's intra-op threads when the work is large enough. Returns
+  // whether the rows hold a NaN or infinity, checked as they are read, so
+  // that a caller need not scan them first (their labels are then meaningless).
+  bool run(const float *x, int64_t n, int32_t *labels, const RowScaling &scaling = {}) const;
 
  private:
-  void block_labels(const float *x, int64_t rows, const RowScaling &scaling, int32_t *label) const;
+  bool block_labels(const float *x, int64_t rows, const RowScaling &scaling, int32_t *label) const;
+  // For d <= 4, unless a component lies too far from the mixture's centre in
+  // its own spread for float: each score as a quadratic form in the centred
+  // row (quad_, centre_).
+  void prepare_quadratic(const PrecisionFactors &f);
 
   int64_t k_ = 0;
   int64_t d_ = 0;
@@ -40,6 +48,8 @@ class MixtureLabels {
   std::vector<float> w_;          // kb x d: row j b + c is column c of Q_j
   std::vector<float> mean_proj_;  // kb: mu_j P_j ((mu_j - c) P_j when folded)
   std::vector<float> log_norm_;   // k
+  std::vector<float> quad_;       // k x (1 + d + d (d + 1) / 2), or empty: see the .cpp
+  std::vector<float> centre_;     // d, subtracted from each row before quad_ scores it
 };
 
 // The factors that score rows x as `f` scores z = x a^T + c (a: b x d, c: b):

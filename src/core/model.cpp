@@ -550,12 +550,28 @@ void Model::adapt(const float *x, int64_t n, int64_t d) {
   state_ = std::move(next);
 }
 
-void Model::predict(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const {
+void Model::predict(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs,
+                    bool values_checked) const {
   check_input(n, d);
   if (!state_->adapted.defined()) {
     fail(TDCM_ERR_NOT_ADAPTED, "no adapted centroids: call tdcm_adapt on the target first");
   }
   at::NoGradGuard no_grad;
+  if (!values_checked) {
+    // Labels alone (k-means', TDCM's folded ones) check the rows in the one
+    // pass that reads them; a bad value is then named by the full check.
+    bool non_finite = false;
+    if (probs == nullptr && state_->adapted_labels) {
+      if (state_->adapted_labels->run(x, n, labels)) require_finite(x, n, d);
+      return;
+    }
+    if (params_.algo == "kmeans" && probs == nullptr && !state_->adapted_mixture.defined() &&
+        nearest_labels(*state_, x, n, state_->adapted, labels, &non_finite)) {
+      if (non_finite) require_finite(x, n, d);
+      return;
+    }
+    require_finite(x, n, d);
+  }
   predict_rows(*state_, x, n, labels, probs, nullptr);
 }
 

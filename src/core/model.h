@@ -48,7 +48,9 @@ class Model {
   void assign(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs,
               bool values_checked = true) const;
   void adapt(const float *x, int64_t n, int64_t d);
-  void predict(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs) const;
+  // values_checked as assign's (folded TDCM labels check the rows as they read them).
+  void predict(const float *x, int64_t n, int64_t d, int32_t *labels, float *probs,
+               bool values_checked = true) const;
 
   // assign, and the per-cluster report of the target against the source.
   std::vector<ClusterReport> assign_report(const float *x, int64_t n, int64_t d, int32_t *labels,

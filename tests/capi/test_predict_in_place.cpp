@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -105,5 +106,54 @@ TEST(CapiPredictInPlace, ThreadsAndPiecesChangeNoLabel) {
           TDCM_OK);
     }
     EXPECT_EQ(pieces, labels);
+  }
+}
+
+TEST(CapiPredictInPlace, NamesTheFirstNonFiniteValueFromTheLabellingPass) {
+  // Labels alone are checked for NaN and infinity as they are made, with no
+  // pass before: the same error as a separate check, naming the first bad
+  // value wherever it lies, at 2 columns (each score a quadratic form in the
+  // row) and at 6 (whitened tiles), on 1 and 2 threads, for TDCM and for
+  // k-means; and the model labels clean rows as it did before.
+  const P1 p = make_p1(31, 3000, 4);
+  for (const int64_t d : {2, 6}) {
+    // d columns made from P1's two, each scaled and shifted differently.
+    auto widen = [&](const std::vector<float> &x) {
+      std::vector<float> out(static_cast<size_t>(p.n * d));
+      for (int64_t i = 0; i < p.n; ++i) {
+        for (int64_t c = 0; c < d; ++c) {
+          out[static_cast<size_t>(i * d + c)] =
+              x[static_cast<size_t>(i * 2 + c % 2)] * (1.0f + 0.1f * c) + 0.05f * c;
+        }
+      }
+      return out;
+    };
+    const std::vector<float> source = widen(p.source), target = widen(p.target);
+    for (const std::string model : {"algo=tdcm", "algo=kmeans"}) {
+      for (const std::string threads : {"1", "2"}) {
+        SCOPED_TRACE(model + " d=" + std::to_string(d) + " threads=" + threads);
+        ModelPtr m = create((model + " k=4 seed=0 device=cpu threads=" + threads).c_str());
+        ASSERT_TRUE(m);
+        ASSERT_EQ(tdcm_fit(m.get(), source.data(), p.n, d, nullptr), TDCM_OK) << tdcm_last_error();
+        ASSERT_EQ(tdcm_adapt(m.get(), target.data(), p.n, d), TDCM_OK) << tdcm_last_error();
+        std::vector<int32_t> clean(static_cast<size_t>(p.n), -1);
+        ASSERT_EQ(tdcm_predict(m.get(), target.data(), p.n, d, clean.data(), nullptr), TDCM_OK);
+        std::vector<int32_t> labels(static_cast<size_t>(p.n));
+        for (const int64_t row : {int64_t{0}, int64_t{4321}, p.n - 1}) {
+          std::vector<float> bad = target;
+          bad[static_cast<size_t>(row * d + d - 1)] = std::numeric_limits<float>::quiet_NaN();
+          bad[static_cast<size_t>((p.n - 1) * d)] = std::numeric_limits<float>::infinity();
+          const std::string where = "row " + std::to_string(row) + ", column " +
+                                    std::to_string(row == p.n - 1 ? 0 : d - 1);
+          EXPECT_EQ(tdcm_predict(m.get(), bad.data(), p.n, d, labels.data(), nullptr),
+                    TDCM_ERR_NON_FINITE);
+          EXPECT_TRUE(contains(tdcm_last_error(), where))
+              << tdcm_last_error() << " (want " << where << ")";
+        }
+        std::vector<int32_t> again(static_cast<size_t>(p.n), -1);
+        ASSERT_EQ(tdcm_predict(m.get(), target.data(), p.n, d, again.data(), nullptr), TDCM_OK);
+        EXPECT_EQ(again, clean);
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/gaussian_mixture.h"
@@ -42,8 +43,8 @@ at::Tensor near_ties(const at::Tensor &lp, double slack) {
 
 TEST(CoreMixtureLabels, AreTheDoubleScoresArgmaxBarFloatTies) {
   at::Generator gen = generator(11);
-  for (const auto &[k, d] :
-       std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {3, 2}, {7, 9}, {10, 16}, {4, 33}}) {
+  for (const auto &[k, d] : std::vector<std::pair<int64_t, int64_t>>{
+           {1, 1}, {3, 2}, {5, 3}, {6, 4}, {7, 9}, {10, 16}, {4, 33}}) {
     const tdcm::Mixture m = random_mixture(k, d, gen);
     const tdcm::PrecisionFactors f = tdcm::precision_factors(m);
     const int64_t n = 20011;  // several blocks, and a last one that ends mid-tile
@@ -64,7 +65,7 @@ TEST(CoreMixtureLabels, AreTheDoubleScoresArgmaxBarFloatTies) {
         const tdcm::RowScaling s =
             standardise ? tdcm::RowScaling{mean.data_ptr<float>(), std.data_ptr<float>()}
                         : tdcm::RowScaling{};
-        labeller.run(x.data_ptr<float>(), n, labels.data(), s);
+        EXPECT_FALSE(labeller.run(x.data_ptr<float>(), n, labels.data(), s));
         const at::Tensor got = at::from_blob(labels.data(), {n}, at::kInt);
         const at::Tensor differ = got.ne(expected);
         EXPECT_EQ((differ & tie.logical_not()).sum().item<int64_t>(), 0)
@@ -124,4 +125,51 @@ TEST(CoreMixtureLabels, AFoldedAffineMapScoresAsTheMappedRows) {
     // The mapped rows are spread over the components: the check is not vacuous.
     EXPECT_GT(at::bincount(expected).count_nonzero().item<int64_t>(), 2);
   }
+}
+
+TEST(CoreMixtureLabels, SayWhetherTheRowsTheyReadHoldANonFiniteValue) {
+  at::Generator gen = generator(14);
+  for (const int64_t d : {2, 9}) {  // the quadratic form, the whitened tiles
+    const tdcm::MixtureLabels labeller(tdcm::precision_factors(random_mixture(3, d, gen)));
+    const int64_t n = 10007;
+    const at::Tensor x = randn({n, d}, gen).contiguous();
+    std::vector<int32_t> labels(static_cast<size_t>(n));
+    for (const int threads : {1, 2}) {
+      Threads t(threads);
+      EXPECT_FALSE(labeller.run(x.data_ptr<float>(), n, labels.data()));
+      for (const int64_t at : {int64_t{0}, n * d / 2, n * d - 1}) {
+        for (const float bad :
+             {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+          at::Tensor y = x.clone();
+          y.view({-1})[at] = bad;
+          EXPECT_TRUE(labeller.run(y.data_ptr<float>(), n, labels.data()))
+              << "d=" << d << " value " << at << " threads=" << threads;
+        }
+      }
+    }
+  }
+}
+
+TEST(CoreMixtureLabels, NarrowComponentsSpreadFarApartKeepTheirRows) {
+  // 2,000 components 0.1 wide one step apart on a line: the outer ones lie
+  // 10,000 of their own spreads from the mixture's centre, where a quadratic
+  // form in float would lose the few nats between neighbours to cancellation.
+  // The labels are still the double scores' argmax, bar float ties.
+  constexpr int64_t k = 2000;
+  tdcm::Mixture m;
+  m.means = at::arange(k, at::kDouble).view({k, 1});
+  m.covs = at::full({k, 1, 1}, 0.01, at::kDouble);
+  m.weights = at::full({k}, 1.0 / k, at::kDouble);
+  m.sizes = at::full({k}, 10.0, at::kDouble);
+  const tdcm::PrecisionFactors f = tdcm::precision_factors(m);
+  const tdcm::MixtureLabels labeller(f);
+  at::Generator gen = generator(15);
+  const int64_t n = 20000;
+  const at::Tensor x = (at::rand({n, 1}, gen, at::kDouble) * (k - 1)).to(at::kFloat).contiguous();
+  std::vector<int32_t> labels(static_cast<size_t>(n), -1);
+  labeller.run(x.data_ptr<float>(), n, labels.data());
+  const at::Tensor lp = tdcm::weighted_log_prob(x.to(at::kDouble), f);
+  const at::Tensor differ =
+      at::from_blob(labels.data(), {n}, at::kInt).ne(lp.argmax(1).to(at::kInt));
+  EXPECT_EQ((differ & near_ties(lp, 1e-4).logical_not()).sum().item<int64_t>(), 0);
 }
