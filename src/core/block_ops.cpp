@@ -2,6 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <cstring>
+#include <utility>
+
 #include "core/runtime.h"
 #include "core/simd.h"
 
@@ -58,6 +61,90 @@ void scale_block(const float *x, int64_t rows, int64_t d, const RowScaling &scal
     const float *from = x + i * d;
     float *row = to + i * d;
     for (int64_t dd = 0; dd < d; ++dd) row[dd] = (from[dd] - scaling.mean[dd]) / scaling.std[dd];
+  }
+}
+
+namespace {
+
+// One stage of a 16 x 16 transpose in registers: for each pair of rows r and
+// r + S (r without bit S), lanes t with bit S set are exchanged with lanes
+// t - S of the partner; after the stages S = 8, 4, 2, 1 every off-diagonal
+// block has been swapped at every scale, which is the transpose.
+constexpr int lo_lane(int s, int t) { return (t & s) == 0 ? t : 16 + t - s; }
+constexpr int hi_lane(int s, int t) { return (t & s) == 0 ? t + s : 16 + t; }
+
+template <int S, int... T>
+inline __attribute__((always_inline)) void transpose_stage(Lanes *a,
+                                                           std::integer_sequence<int, T...>) {
+  for (int r = 0; r < 16; ++r) {
+    if ((r & S) != 0) continue;
+    const Lanes lo = __builtin_shuffle(a[r], a[r + S], IntLanes{lo_lane(S, T)...});
+    const Lanes hi = __builtin_shuffle(a[r], a[r + S], IntLanes{hi_lane(S, T)...});
+    a[r] = lo;
+    a[r + S] = hi;
+  }
+}
+
+// Whole tiles: 16 columns at a time through the registers, the rest one value
+// at a time.
+TDCM_SIMD_CLONES
+void transpose_whole_tiles(const float *x, int64_t tiles, int64_t d, const RowScaling &scaling,
+                           float *to) {
+  static_assert(kTransposeTile == 16 && kLanes == 16, "the stages transpose 16 x 16");
+  constexpr auto lanes = std::make_integer_sequence<int, 16>{};
+  const int64_t wide = d / 16 * 16;
+  for (int64_t tile = 0; tile < tiles; ++tile) {
+    const float *rows = x + tile * 16 * d;
+    float *cols = to + tile * d * 16;
+    if (tile + 2 < tiles) {
+      // The tile after next, line by line: 16 rows read a column chunk at a
+      // time are 16 streams to the hardware prefetcher.
+      const char *next = reinterpret_cast<const char *>(rows + 32 * d);
+      for (int64_t b = 0; b < 16 * d * static_cast<int64_t>(sizeof(float)); b += 64) {
+        __builtin_prefetch(next + b);
+      }
+    }
+    for (int64_t c0 = 0; c0 < wide; c0 += 16) {
+      Lanes a[16];
+      for (int r = 0; r < 16; ++r) std::memcpy(&a[r], rows + r * d + c0, sizeof(Lanes));
+      transpose_stage<8>(a, lanes);
+      transpose_stage<4>(a, lanes);
+      transpose_stage<2>(a, lanes);
+      transpose_stage<1>(a, lanes);
+      for (int c = 0; c < 16; ++c) {
+        if (scaling.mean != nullptr) a[c] = (a[c] - scaling.mean[c0 + c]) / scaling.std[c0 + c];
+        std::memcpy(cols + (c0 + c) * 16, &a[c], sizeof(Lanes));
+      }
+    }
+    for (int64_t c = wide; c < d; ++c) {
+      for (int r = 0; r < 16; ++r) {
+        const float v = rows[r * d + c];
+        cols[c * 16 + r] = scaling.mean != nullptr ? (v - scaling.mean[c]) / scaling.std[c] : v;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void transpose_tiles(const float *x, int64_t rows, int64_t d, const RowScaling &scaling,
+                     float *to) {
+  const int64_t whole = rows / kTransposeTile;
+  transpose_whole_tiles(x, whole, d, scaling, to);
+  // The last, partial tile: padded with zeros.
+  const int64_t first = whole * kTransposeTile;
+  if (first == rows) return;
+  float *cols = to + whole * d * kTransposeTile;
+  for (int64_t t = 0; t < kTransposeTile; ++t) {
+    const int64_t i = first + t;
+    for (int64_t c = 0; c < d; ++c) {
+      float v = 0.0f;
+      if (i < rows) {
+        v = x[i * d + c];
+        if (scaling.mean != nullptr) v = (v - scaling.mean[c]) / scaling.std[c];
+      }
+      cols[c * kTransposeTile + t] = v;
+    }
   }
 }
 

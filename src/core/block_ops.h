@@ -1,7 +1,8 @@
-// What k-means' CPU pass over rows (core/nearest.h) does to one block of rows
-// on the way: standardise it into scratch as it is read, and multiply it by the
-// centroids through the process's sgemm, in float32. (The Gaussian blocks'
-// labelling, core/mixture_labels.h, multiplies in its own register tiles.)
+// What the CPU passes over rows do to one block of rows on the way: k-means'
+// (core/nearest.h) standardises it into scratch as it is read and multiplies
+// it by the centroids through the process's sgemm, in float32; the register-
+// tile kernels (core/nearest_tiles.h, core/mixture_labels.h) read it
+// transposed, 16 rows at a time.
 #pragma once
 
 #include <cstdint>
@@ -21,5 +22,12 @@ void block_gemm(const float *a, int64_t m, const float *x, int64_t rows, int64_t
 // (x - mean) / std of rows x d values into `to`: a subtraction and a division,
 // each rounded, as LibTorch's elementwise operators round them.
 void scale_block(const float *x, int64_t rows, int64_t d, const RowScaling &scaling, float *to);
+
+// Rows x d values into tiles of 16 rows stored column-major (coordinate c of
+// the tile's row t at to[(tile d + c) 16 + t]), standardised on the way where
+// `scaling` has a mean (rounded as scale_block's); the last tile padded with
+// zeros. The register-tile kernels read their rows from this.
+constexpr int64_t kTransposeTile = 16;
+void transpose_tiles(const float *x, int64_t rows, int64_t d, const RowScaling &scaling, float *to);
 
 }  // namespace tdcm

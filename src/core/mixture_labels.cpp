@@ -7,14 +7,15 @@
 #include <limits>
 #include <utility>
 
+#include "core/block_ops.h"
 #include "core/finite_scan.h"
 #include "core/simd.h"
 
 namespace tdcm {
 namespace {
 
-// Rows per tile: one 16-lane vector (one AVX-512 register, two AVX2 ones).
-constexpr int64_t kTile = 16;
+// Rows per tile: one vector's lanes.
+constexpr int64_t kTile = kLanes;
 // Projection coordinates computed at once: independent multiply-add chains
 // that hide the FMA's latency, with the tile's rows and the sums in registers.
 constexpr int64_t kGroup = 4;
@@ -23,14 +24,6 @@ constexpr int64_t kBlockRows = 4096;
 // Below this many multiply-adds (rows x k x b x d) one thread does the whole
 // pass: waking the pool costs more than it saves.
 constexpr int64_t kParallelWork = int64_t{1} << 18;
-
-typedef float Lanes __attribute__((vector_size(kTile * sizeof(float))));
-typedef int32_t IntLanes __attribute__((vector_size(kTile * sizeof(int32_t))));
-
-// (By reference: a vector returned by value would change the ABI per clone.)
-inline __attribute__((always_inline)) void load(Lanes &v, const float *p) {
-  std::memcpy(&v, p, sizeof v);
-}
 
 // Labels of whole tiles of rows, stored column-major (`xt`: coordinate s of
 // the tile's row t at xt[(tile d + s) kTile + t]): for each component j the
@@ -52,16 +45,8 @@ void tile_labels(const float *xt, int64_t tiles, int64_t k, int64_t d, int64_t b
       Lanes acc = Lanes{};
       int64_t c = 0;
       for (; c < groups; c += kGroup) {
-        const float *w0 = wj + c * d;
-        Lanes y0 = Lanes{}, y1 = Lanes{}, y2 = Lanes{}, y3 = Lanes{};
-        for (int64_t s = 0; s < d; ++s) {
-          Lanes xs;
-          load(xs, x + s * kTile);
-          y0 += w0[s] * xs;
-          y1 += w0[d + s] * xs;
-          y2 += w0[2 * d + s] * xs;
-          y3 += w0[3 * d + s] * xs;
-        }
+        Lanes y0, y1, y2, y3;
+        dot4(x, wj + c * d, d, y0, y1, y2, y3);
         y0 -= mj[c];
         y1 -= mj[c + 1];
         y2 -= mj[c + 2];
@@ -76,7 +61,7 @@ void tile_labels(const float *xt, int64_t tiles, int64_t k, int64_t d, int64_t b
         Lanes y = Lanes{};
         for (int64_t s = 0; s < d; ++s) {
           Lanes xs;
-          load(xs, x + s * kTile);
+          load_lanes(xs, x + s * kTile);
           y += wc[s] * xs;
         }
         y -= mj[c];
@@ -307,25 +292,9 @@ bool MixtureLabels::block_labels(const float *x, int64_t rows, const RowScaling 
   if (s.labels.size() < static_cast<size_t>(tiles * kTile)) {
     s.labels.resize(static_cast<size_t>(tiles * kTile));
   }
-  // The rows transposed tile by tile, standardised on the way (a subtraction
-  // and a division, as LibTorch's elementwise operators round them); the last
-  // tile padded with zeros, whose labels are dropped.
+  // The rows transposed tile by tile, standardised on the way.
   float *cols = s.columns.data();
-  for (int64_t i = 0; i < tiles * kTile; ++i) {
-    float *to = cols + (i / kTile) * d_ * kTile + i % kTile;
-    if (i >= rows) {
-      for (int64_t c = 0; c < d_; ++c) to[c * kTile] = 0.0f;
-      continue;
-    }
-    const float *from = x + i * d_;
-    if (scaling.mean != nullptr) {
-      for (int64_t c = 0; c < d_; ++c) {
-        to[c * kTile] = (from[c] - scaling.mean[c]) / scaling.std[c];
-      }
-    } else {
-      for (int64_t c = 0; c < d_; ++c) to[c * kTile] = from[c];
-    }
-  }
+  transpose_tiles(x, rows, d_, scaling, cols);
   tile_labels(cols, tiles, k_, d_, b_, w_.data(), mean_proj_.data(), log_norm_.data(),
               s.labels.data());
   std::memcpy(label, s.labels.data(), static_cast<size_t>(rows) * sizeof(int32_t));

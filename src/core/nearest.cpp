@@ -9,6 +9,7 @@
 
 #include "core/block_ops.h"
 #include "core/finite_scan.h"
+#include "core/nearest_tiles.h"
 #include "core/simd.h"
 
 namespace tdcm {
@@ -221,6 +222,13 @@ NearestCentroids::NearestCentroids(const at::Tensor &centroids) {
     for (int64_t dd = 0; dd < d_; ++dd) s = s + p[j * d_ + dd] * p[j * d_ + dd];
     c_norms_[static_cast<size_t>(j)] = s;
   }
+  if (nearest_tiles_serve(k_, d_)) {
+    const int64_t padded = (k_ + kNearestTileGroup - 1) / kNearestTileGroup * kNearestTileGroup;
+    tile_c_.assign(static_cast<size_t>(padded * d_), 0.0f);
+    std::copy(c_.begin(), c_.end(), tile_c_.begin());
+    tile_norms_.assign(static_cast<size_t>(padded), std::numeric_limits<float>::infinity());
+    std::copy(c_norms_.begin(), c_norms_.end(), tile_norms_.begin());
+  }
   const int64_t rows = kBlockBytes / (4 * (k_ + d_));
   block_rows_ =
       std::clamp<int64_t>(rows / kMinBlockRows * kMinBlockRows, kMinBlockRows, kMaxBlockRows);
@@ -234,6 +242,11 @@ bool NearestCentroids::block_argmin(const float *x, int64_t rows, float *scratch
   if (d_ <= kDirectMaxDims) {
     direct_argmin(x, rows, d_, c, norms, k_, best, label);
     return true;
+  }
+  if (!tile_c_.empty()) {
+    nearest_tiles(x, rows, d_, tile_c_.data(), tile_norms_.data(),
+                  static_cast<int64_t>(tile_norms_.size()), best, label);
+    return false;
   }
   block_gemm(c, k_, x, rows, d_, -2.0f, scratch);  // k x rows: -2 c.x
   argmin_columns(scratch, rows, norms, k_, best, label);

@@ -2,7 +2,8 @@
 // the hot loop of k-means fit, adapt and assign. Rows are taken in blocks
 // small enough that a block's rows x k score matrix stays in cache; the
 // scores come from one GEMM per block (OpenBLAS's sgemm where LibTorch calls
-// it) or, for very few columns, from a direct loop, and the argmin, the
+// it), from register tiles for few centroids of few columns
+// (core/nearest_tiles.h), or, for very few columns, from a direct loop, and the argmin, the
 // distance and the per-cluster sums are fused into one pass over the block.
 // No n x k matrix is ever built. Other devices and dtypes keep the at:: path
 // (squared_distances in core/kmeans.h).
@@ -70,6 +71,9 @@ class NearestCentroids {
   int64_t block_rows_ = 0;
   std::vector<float> c_;        // k x d, row-major
   std::vector<float> c_norms_;  // k: ||c_j||^2
+  // For register tiles (core/nearest_tiles.h) in place of the GEMM, else empty:
+  // the centroids and norms padded to whole groups.
+  std::vector<float> tile_c_, tile_norms_;
 };
 
 }  // namespace tdcm

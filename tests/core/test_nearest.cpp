@@ -96,10 +96,12 @@ TEST_P(NearestShapes, MatchesTheDistanceMatrix) {
   EXPECT_NEAR(p.inertia, inertia, 1e-9 * inertia);
 }
 
-// D <= 4 runs the direct loop, wider rows the GEMM; K = 1 and K above a block.
+// D <= 4 runs the direct loop; 5 to 31 columns against at most 32 centroids
+// the register tiles (17: a transposed chunk of 16 and one column more),
+// other shapes the GEMM; K = 1 and K above a block.
 INSTANTIATE_TEST_SUITE_P(Shapes, NearestShapes,
-                         ::testing::Combine(::testing::Values(1, 2, 3, 4, 5, 16, 64),
-                                            ::testing::Values(1, 3, 10, 100)));
+                         ::testing::Combine(::testing::Values(1, 2, 3, 4, 5, 16, 17, 31, 64),
+                                            ::testing::Values(1, 3, 10, 32, 33, 100)));
 
 TEST(CoreNearest, OneThreadAddsInRowOrder) {
   Threads one(1);
