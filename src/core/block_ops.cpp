@@ -78,8 +78,8 @@ inline __attribute__((always_inline)) void transpose_stage(Lanes *a,
                                                            std::integer_sequence<int, T...>) {
   for (int r = 0; r < 16; ++r) {
     if ((r & S) != 0) continue;
-    const Lanes lo = __builtin_shuffle(a[r], a[r + S], IntLanes{lo_lane(S, T)...});
-    const Lanes hi = __builtin_shuffle(a[r], a[r + S], IntLanes{hi_lane(S, T)...});
+    const Lanes lo = __builtin_shufflevector(a[r], a[r + S], lo_lane(S, T)...);
+    const Lanes hi = __builtin_shufflevector(a[r], a[r + S], hi_lane(S, T)...);
     a[r] = lo;
     a[r + S] = hi;
   }

@@ -112,7 +112,7 @@ constexpr int merge_lane(int d, int s, int q, int t) {
 template <int D, int S, int Q, int... T>
 inline __attribute__((always_inline)) void merge_step(Lanes &out, const Lanes *v,
                                                       std::integer_sequence<int, T...>) {
-  out = __builtin_shuffle(Q == 1 ? v[0] : out, v[Q], IntLanes{merge_lane(D, S, Q, T)...});
+  out = __builtin_shufflevector(Q == 1 ? v[0] : out, v[Q], merge_lane(D, S, Q, T)...);
 }
 
 template <int D, int S, int Q = 1>
