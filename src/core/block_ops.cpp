@@ -86,42 +86,48 @@ inline __attribute__((always_inline)) void transpose_stage(Lanes *a,
 }
 
 // Whole tiles: 16 columns at a time through the registers, the rest one value
-// at a time.
-TDCM_SIMD_CLONES
-void transpose_whole_tiles(const float *x, int64_t tiles, int64_t d, const RowScaling &scaling,
-                           float *to) {
+// at a time. Compiled apart with and without the scaling, so that the
+// transposed vectors go straight to `to` (with the test inside the loop they
+// went through the stack, and the stores were most of the transpose's time).
+template <bool kScaled>
+inline __attribute__((always_inline)) void whole_tiles(const float *x, int64_t tiles, int64_t d,
+                                                       const RowScaling &scaling, float *to) {
   static_assert(kTransposeTile == 16 && kLanes == 16, "the stages transpose 16 x 16");
   constexpr auto lanes = std::make_integer_sequence<int, 16>{};
   const int64_t wide = d / 16 * 16;
   for (int64_t tile = 0; tile < tiles; ++tile) {
     const float *rows = x + tile * 16 * d;
     float *cols = to + tile * d * 16;
-    if (tile + 2 < tiles) {
-      // The tile after next, line by line: 16 rows read a column chunk at a
-      // time are 16 streams to the hardware prefetcher.
-      const char *next = reinterpret_cast<const char *>(rows + 32 * d);
-      for (int64_t b = 0; b < 16 * d * static_cast<int64_t>(sizeof(float)); b += 64) {
-        __builtin_prefetch(next + b);
-      }
-    }
     for (int64_t c0 = 0; c0 < wide; c0 += 16) {
       Lanes a[16];
+#pragma GCC unroll 16
       for (int r = 0; r < 16; ++r) std::memcpy(&a[r], rows + r * d + c0, sizeof(Lanes));
       transpose_stage<8>(a, lanes);
       transpose_stage<4>(a, lanes);
       transpose_stage<2>(a, lanes);
       transpose_stage<1>(a, lanes);
+#pragma GCC unroll 16
       for (int c = 0; c < 16; ++c) {
-        if (scaling.mean != nullptr) a[c] = (a[c] - scaling.mean[c0 + c]) / scaling.std[c0 + c];
+        if (kScaled) a[c] = (a[c] - scaling.mean[c0 + c]) / scaling.std[c0 + c];
         std::memcpy(cols + (c0 + c) * 16, &a[c], sizeof(Lanes));
       }
     }
     for (int64_t c = wide; c < d; ++c) {
       for (int r = 0; r < 16; ++r) {
         const float v = rows[r * d + c];
-        cols[c * 16 + r] = scaling.mean != nullptr ? (v - scaling.mean[c]) / scaling.std[c] : v;
+        cols[c * 16 + r] = kScaled ? (v - scaling.mean[c]) / scaling.std[c] : v;
       }
     }
+  }
+}
+
+TDCM_SIMD_CLONES
+void transpose_whole_tiles(const float *x, int64_t tiles, int64_t d, const RowScaling &scaling,
+                           float *to) {
+  if (scaling.mean != nullptr) {
+    whole_tiles<true>(x, tiles, d, scaling, to);
+  } else {
+    whole_tiles<false>(x, tiles, d, scaling, to);
   }
 }
 

@@ -18,7 +18,7 @@ namespace {
 constexpr int64_t kTile = kLanes;
 // Projection coordinates computed at once: independent multiply-add chains
 // that hide the FMA's latency, with the tile's rows and the sums in registers.
-constexpr int64_t kGroup = 4;
+constexpr int kGroup = 4;
 // Rows per part of a threaded pass (whole tiles).
 constexpr int64_t kBlockRows = 4096;
 // Below this many multiply-adds (rows x k x b x d) one thread does the whole
@@ -45,16 +45,12 @@ void tile_labels(const float *xt, int64_t tiles, int64_t k, int64_t d, int64_t b
       Lanes acc = Lanes{};
       int64_t c = 0;
       for (; c < groups; c += kGroup) {
-        Lanes y0, y1, y2, y3;
-        dot4(x, wj + c * d, d, y0, y1, y2, y3);
-        y0 -= mj[c];
-        y1 -= mj[c + 1];
-        y2 -= mj[c + 2];
-        y3 -= mj[c + 3];
-        acc += y0 * y0;
-        acc += y1 * y1;
-        acc += y2 * y2;
-        acc += y3 * y3;
+        Lanes y[kGroup];
+        dot_group<kGroup>(x, wj + c * d, d, y);
+        for (int q = 0; q < kGroup; ++q) {
+          y[q] -= mj[c + q];
+          acc += y[q] * y[q];
+        }
       }
       for (; c < b; ++c) {
         const float *wc = wj + c * d;

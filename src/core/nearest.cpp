@@ -223,7 +223,7 @@ NearestCentroids::NearestCentroids(const at::Tensor &centroids) {
     c_norms_[static_cast<size_t>(j)] = s;
   }
   if (nearest_tiles_serve(k_, d_)) {
-    const int64_t padded = (k_ + kNearestTileGroup - 1) / kNearestTileGroup * kNearestTileGroup;
+    const int64_t padded = nearest_tile_padded(k_);
     tile_c_.assign(static_cast<size_t>(padded * d_), 0.0f);
     std::copy(c_.begin(), c_.end(), tile_c_.begin());
     tile_norms_.assign(static_cast<size_t>(padded), std::numeric_limits<float>::infinity());
@@ -234,8 +234,8 @@ NearestCentroids::NearestCentroids(const at::Tensor &centroids) {
       std::clamp<int64_t>(rows / kMinBlockRows * kMinBlockRows, kMinBlockRows, kMaxBlockRows);
 }
 
-bool NearestCentroids::block_argmin(const float *x, int64_t rows, float *scratch, float *best,
-                                    int32_t *label) const {
+bool NearestCentroids::block_argmin(const float *x, int64_t rows, const float *next, int64_t ahead,
+                                    float *scratch, float *best, int32_t *label) const {
   const float *c = c_.data();
   const float *norms = c_norms_.data();
   static_assert(kDirectMaxDims == 4, "direct_argmin covers the direct loop's widths");
@@ -245,7 +245,7 @@ bool NearestCentroids::block_argmin(const float *x, int64_t rows, float *scratch
   }
   if (!tile_c_.empty()) {
     nearest_tiles(x, rows, d_, tile_c_.data(), tile_norms_.data(),
-                  static_cast<int64_t>(tile_norms_.size()), best, label);
+                  static_cast<int64_t>(tile_norms_.size()), best, label, next, ahead);
     return false;
   }
   block_gemm(c, k_, x, rows, d_, -2.0f, scratch);  // k x rows: -2 c.x
@@ -289,7 +289,11 @@ void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out,
         scale_block(xb, rows, d, scaling, s.scaled.data());
         xb = s.scaled.data();
       }
-      const bool distances = block_argmin(xb, rows, s.scores.data(), s.best.data(), s.label.data());
+      // The part's next block, which the tiles read ahead while they work on this one.
+      const int64_t ahead = std::min(block_rows_, last - r - rows) * d;
+      const float *next = ahead > 0 ? x + (r + rows) * d : nullptr;
+      const bool distances =
+          block_argmin(xb, rows, next, ahead, s.scores.data(), s.best.data(), s.label.data());
       const int32_t *label = s.label.data();
       if (out.labels != nullptr) std::memcpy(out.labels + r, label, sizeof(int32_t) * rows);
       if (out.distances != nullptr || out.inertia != nullptr) {

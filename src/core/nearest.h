@@ -63,8 +63,10 @@ class NearestCentroids {
   // The nearest centroid of `rows` rows into label[i], and into best[i] its
   // squared distance (returns true: the direct loop, few columns) or its score
   // ||c||^2 - 2 x.c (returns false: the GEMM, where ||x||^2 is added only when asked).
-  bool block_argmin(const float *x, int64_t rows, float *scratch, float *best,
-                    int32_t *label) const;
+  // `next` (`ahead` floats, or null) is the block after, which the register
+  // tiles ask the memory for while they work.
+  bool block_argmin(const float *x, int64_t rows, const float *next, int64_t ahead, float *scratch,
+                    float *best, int32_t *label) const;
 
   int64_t k_ = 0;
   int64_t d_ = 0;

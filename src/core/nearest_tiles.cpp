@@ -1,5 +1,6 @@
 #include "core/nearest_tiles.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -12,15 +13,20 @@ namespace {
 
 // Rows per tile: one vector's lanes.
 constexpr int64_t kTile = kLanes;
-constexpr int64_t kGroup = kNearestTileGroup;
+static_assert(kTile == kTransposeTile, "a tile is one transpose's rows");
 // Above this many centroids the block GEMM, whose packing is then shared by
-// enough output columns, is faster; from this many columns on, too: the
-// tiles' multiply-adds run at the GEMM's rate, and transposing the rows costs
-// what its packing does (1M rows, 1 thread: 16 columns, 10 centroids 9.9 ms
-// against 14.3, 32 centroids 16.6 against 27.8; 64 columns, 10 centroids
-// 34.9 against 30.1).
+// enough output columns, is faster, and the more so the wider the rows (1M
+// rows, 1 and 2 threads, best of 8, ms, tiles against GEMM: 16 columns, 32
+// centroids 16.8 / 10.2 against 30.6 / 16.7; 48 columns, 12 centroids 26.1 /
+// 12.0 against 34.7 / 20.0; 64 columns, 10 centroids 26.0 / 15.9 against
+// 31.1 / 17.4, 16 centroids 45.4 / 24.1 against 44.3 / 21.7; 500k rows of 128
+// columns, 10 centroids 36.5 / 21.8 against 32.4 / 17.3).
 constexpr int64_t kMaxTileCentroids = 32;
-constexpr int64_t kMaxTileColumns = 31;
+constexpr int64_t kNarrowColumns = 31;
+constexpr int64_t kMaxWideTileCentroids = 12;
+constexpr int64_t kMaxTileColumns = 64;
+// Bytes the memory is asked for at once: a cache line.
+constexpr int64_t kLine = 64;
 
 inline __attribute__((always_inline)) void keep_lower(const Lanes &score, int32_t j, Lanes &best,
                                                       IntLanes &which) {
@@ -29,60 +35,101 @@ inline __attribute__((always_inline)) void keep_lower(const Lanes &score, int32_
   best = lower ? score : best;
 }
 
-// Whole tiles of rows stored column-major (coordinate s of the tile's row t
-// at xt[(tile d + s) kTile + t]). A dot product is one multiply-add after
+// One tile stored column-major (coordinate s of row t at x[s kTile + t])
+// against k centroids in passes of G. A dot product is one multiply-add after
 // another over the columns, as the sgemm kernels make them; the score
 // -2 x.c + ||c||^2 is rounded as the GEMM path rounds it.
-TDCM_SIMD_CLONES
-void tile_argmin(const float *xt, int64_t tiles, int64_t d, const float *c, const float *norms,
-                 int64_t k, float *best, int32_t *label) {
-  for (int64_t tile = 0; tile < tiles; ++tile) {
-    const float *x = xt + tile * d * kTile;
-    Lanes b = Lanes{} + std::numeric_limits<float>::infinity();
-    IntLanes which = IntLanes{};
-    for (int64_t j = 0; j < k; j += kGroup) {
-      Lanes y0, y1, y2, y3;
-      dot4(x, c + j * d, d, y0, y1, y2, y3);
-      keep_lower(-2.0f * y0 + norms[j], static_cast<int32_t>(j), b, which);
-      keep_lower(-2.0f * y1 + norms[j + 1], static_cast<int32_t>(j + 1), b, which);
-      keep_lower(-2.0f * y2 + norms[j + 2], static_cast<int32_t>(j + 2), b, which);
-      keep_lower(-2.0f * y3 + norms[j + 3], static_cast<int32_t>(j + 3), b, which);
+template <int G>
+inline __attribute__((always_inline)) void tile_argmin(const float *x, int64_t d, const float *c,
+                                                       const float *norms, int64_t k, Lanes &b,
+                                                       IntLanes &which) {
+  b = Lanes{} + std::numeric_limits<float>::infinity();
+  which = IntLanes{};
+  for (int64_t j = 0; j < k; j += G) {
+    Lanes y[G];
+    dot_group<G>(x, c + j * d, d, y);
+    for (int q = 0; q < G; ++q) {
+      keep_lower(-2.0f * y[q] + norms[j + q], static_cast<int32_t>(j + q), b, which);
     }
-    std::memcpy(best + tile * kTile, &b, sizeof b);
-    std::memcpy(label + tile * kTile, &which, sizeof which);
   }
 }
 
-struct Scratch {
-  std::vector<float> columns, best;
-  std::vector<int32_t> labels;
-};
+// The tiles of a block: each transposed into `columns` (one tile, in L1) and
+// scored at once; `next` is read ahead a slice per tile.
+TDCM_SIMD_CLONES
+void block_tiles(const float *x, int64_t rows, int64_t d, const float *c, const float *norms,
+                 int64_t k, int64_t group, float *columns, float *best, int32_t *label,
+                 const float *next, int64_t ahead) {
+  const int64_t tiles = (rows + kTile - 1) / kTile;
+  const auto *from = reinterpret_cast<const char *>(next);
+  const int64_t ahead_bytes = next == nullptr ? 0 : ahead * static_cast<int64_t>(sizeof(float));
+  const int64_t slice = (ahead_bytes / tiles + kLine) / kLine * kLine;
+  for (int64_t tile = 0; tile < tiles; ++tile) {
+    const int64_t first = tile * kTile;
+    const int64_t in_tile = std::min(kTile, rows - first);
+    transpose_tiles(x + first * d, in_tile, d, RowScaling{}, columns);
+    // To L2 (locality 2): the next block is read from there by the finiteness
+    // check and the transpose, and L1 keeps this tile and the centroids.
+    const int64_t end = std::min(ahead_bytes, (tile + 1) * slice);
+    for (int64_t at = tile * slice; at < end; at += kLine) __builtin_prefetch(from + at, 0, 2);
+    Lanes b;
+    IntLanes which;
+    switch (group) {
+      case 1:
+        tile_argmin<1>(columns, d, c, norms, k, b, which);
+        break;
+      case 2:
+        tile_argmin<2>(columns, d, c, norms, k, b, which);
+        break;
+      case 3:
+        tile_argmin<3>(columns, d, c, norms, k, b, which);
+        break;
+      case 4:
+        tile_argmin<4>(columns, d, c, norms, k, b, which);
+        break;
+      case 5:
+        tile_argmin<5>(columns, d, c, norms, k, b, which);
+        break;
+      default:
+        tile_argmin<6>(columns, d, c, norms, k, b, which);
+        break;
+    }
+    const auto n = static_cast<size_t>(in_tile);
+    std::memcpy(best + first, &b, n * sizeof(float));
+    std::memcpy(label + first, &which, n * sizeof(int32_t));
+  }
+}
 
-Scratch &thread_scratch() {
-  thread_local Scratch s;
-  return s;
+std::vector<float> &thread_columns() {
+  thread_local std::vector<float> columns;
+  return columns;
 }
 
 }  // namespace
 
 bool nearest_tiles_serve(int64_t k, int64_t d) {
-  return d >= 5 && d <= kMaxTileColumns && k <= kMaxTileCentroids;
+  if (d < 5 || d > kMaxTileColumns) return false;
+  return k <= (d <= kNarrowColumns ? kMaxTileCentroids : kMaxWideTileCentroids);
+}
+
+int64_t nearest_tile_group(int64_t k) {
+  const int64_t passes = (k + kNearestTileMaxGroup - 1) / kNearestTileMaxGroup;
+  return (k + passes - 1) / passes;
+}
+
+int64_t nearest_tile_padded(int64_t k) {
+  const int64_t group = nearest_tile_group(k);
+  return (k + group - 1) / group * group;
 }
 
 void nearest_tiles(const float *x, int64_t rows, int64_t d, const float *c, const float *norms,
-                   int64_t k, float *best, int32_t *label) {
-  const int64_t tiles = (rows + kTile - 1) / kTile;
-  Scratch &s = thread_scratch();
-  const auto size = static_cast<size_t>(tiles * kTile);
-  if (s.columns.size() < size * static_cast<size_t>(d)) s.columns.resize(size * d);
-  if (s.best.size() < size) {
-    s.best.resize(size);
-    s.labels.resize(size);
-  }
-  transpose_tiles(x, rows, d, RowScaling{}, s.columns.data());
-  tile_argmin(s.columns.data(), tiles, d, c, norms, k, s.best.data(), s.labels.data());
-  std::memcpy(best, s.best.data(), static_cast<size_t>(rows) * sizeof(float));
-  std::memcpy(label, s.labels.data(), static_cast<size_t>(rows) * sizeof(int32_t));
+                   int64_t k, float *best, int32_t *label, const float *next, int64_t ahead) {
+  if (rows <= 0) return;
+  static_assert(kNearestTileMaxGroup == 6, "block_tiles has a case for each group up to 6");
+  std::vector<float> &columns = thread_columns();
+  if (columns.size() < static_cast<size_t>(kTile * d)) columns.resize(kTile * d);
+  block_tiles(x, rows, d, c, norms, k, nearest_tile_group(k), columns.data(), best, label, next,
+              ahead);
 }
 
 }  // namespace tdcm

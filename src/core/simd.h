@@ -27,21 +27,22 @@ inline __attribute__((always_inline)) void load_lanes(Lanes &v, const float *p) 
   std::memcpy(&v, p, sizeof v);
 }
 
-// y_q = sum_s w[q d + s] x_s, q = 0..3, over the d columns x_s = xt + s kLanes
-// of a tile stored column-major: four independent multiply-add chains, which
-// hide the FMA's latency, each one multiply-add after another in column order
-// from zero (its first step rounds as the product alone does). Multiply-adds
-// where the including file is compiled with contraction (the default here).
-inline __attribute__((always_inline)) void dot4(const float *xt, const float *w, int64_t d,
-                                                Lanes &y0, Lanes &y1, Lanes &y2, Lanes &y3) {
-  y0 = y1 = y2 = y3 = Lanes{};
+// y_q = sum_s w[q d + s] x_s, q = 0..G-1, over the d columns x_s = xt + s kLanes
+// of a tile stored column-major: G independent multiply-add chains, which
+// hide the FMA's latency and share each load of the tile, each one multiply-
+// add after another in column order from zero (its first step rounds as the
+// product alone does). Multiply-adds where the including file is compiled
+// with contraction (the default here). G up to 6 keeps the chains and the
+// tile's column in registers on AVX2 too (two registers per vector).
+template <int G>
+inline __attribute__((always_inline)) void dot_group(const float *xt, const float *w, int64_t d,
+                                                     Lanes (&y)[G]) {
+  for (int q = 0; q < G; ++q) y[q] = Lanes{};
   for (int64_t s = 0; s < d; ++s) {
     Lanes xs;
     load_lanes(xs, xt + s * kLanes);
-    y0 += w[s] * xs;
-    y1 += w[d + s] * xs;
-    y2 += w[2 * d + s] * xs;
-    y3 += w[3 * d + s] * xs;
+#pragma GCC unroll 8
+    for (int q = 0; q < G; ++q) y[q] += w[q * d + s] * xs;
   }
 }
 
