@@ -172,6 +172,18 @@ void direct_argmin(const float *x, int64_t rows, int64_t d, const float *c, cons
   }
 }
 
+// sums[label[i]] += x_i, row after row: each sum is added to in row order,
+// whatever the vector width (the columns are independent), so the sums are
+// those of a plain loop; in SIMD, as Lloyd's pass reads each row twice.
+TDCM_SIMD_CLONES
+void add_rows_by_label(const float *x, int64_t rows, int64_t d, const int32_t *label, float *sums) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float *to = sums + static_cast<int64_t>(label[i]) * d;
+    const float *from = x + i * d;
+    for (int64_t dd = 0; dd < d; ++dd) to[dd] += from[dd];
+  }
+}
+
 // Per-thread scratch, grown once and reused by every later call on the thread.
 struct Scratch {
   std::vector<float> scores, best, scaled;
@@ -308,16 +320,10 @@ void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out,
           mine.inertia += dist;
         }
       }
-      if (sums != nullptr || counts != nullptr) {
-        for (int64_t i = 0; i < rows; ++i) {
-          const int64_t j = label[i];
-          if (counts != nullptr) ++counts[j];
-          if (sums == nullptr) continue;
-          float *to = sums + j * d;
-          const float *from = xb + i * d;
-          for (int64_t dd = 0; dd < d; ++dd) to[dd] += from[dd];
-        }
+      if (counts != nullptr) {
+        for (int64_t i = 0; i < rows; ++i) ++counts[label[i]];
       }
+      if (sums != nullptr) add_rows_by_label(xb, rows, d, label, sums);
     }
   };
 

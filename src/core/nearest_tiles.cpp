@@ -54,6 +54,17 @@ inline __attribute__((always_inline)) void tile_argmin(const float *x, int64_t d
   }
 }
 
+// tile_argmin for the group chosen at run time (1 to kNearestTileMaxGroup).
+template <int G>
+inline __attribute__((always_inline)) void group_argmin(int64_t group, const float *x, int64_t d,
+                                                        const float *c, const float *norms,
+                                                        int64_t k, Lanes &b, IntLanes &which) {
+  if constexpr (G < kNearestTileMaxGroup) {
+    if (group != G) return group_argmin<G + 1>(group, x, d, c, norms, k, b, which);
+  }
+  tile_argmin<G>(x, d, c, norms, k, b, which);
+}
+
 // The tiles of a block: each transposed into `columns` (one tile, in L1) and
 // scored at once; `next` is read ahead a slice per tile.
 TDCM_SIMD_CLONES
@@ -74,26 +85,7 @@ void block_tiles(const float *x, int64_t rows, int64_t d, const float *c, const 
     for (int64_t at = tile * slice; at < end; at += kLine) __builtin_prefetch(from + at, 0, 2);
     Lanes b;
     IntLanes which;
-    switch (group) {
-      case 1:
-        tile_argmin<1>(columns, d, c, norms, k, b, which);
-        break;
-      case 2:
-        tile_argmin<2>(columns, d, c, norms, k, b, which);
-        break;
-      case 3:
-        tile_argmin<3>(columns, d, c, norms, k, b, which);
-        break;
-      case 4:
-        tile_argmin<4>(columns, d, c, norms, k, b, which);
-        break;
-      case 5:
-        tile_argmin<5>(columns, d, c, norms, k, b, which);
-        break;
-      default:
-        tile_argmin<6>(columns, d, c, norms, k, b, which);
-        break;
-    }
+    group_argmin<1>(group, columns, d, c, norms, k, b, which);
     const auto n = static_cast<size_t>(in_tile);
     std::memcpy(best + first, &b, n * sizeof(float));
     std::memcpy(label + first, &which, n * sizeof(int32_t));
@@ -125,7 +117,6 @@ int64_t nearest_tile_padded(int64_t k) {
 void nearest_tiles(const float *x, int64_t rows, int64_t d, const float *c, const float *norms,
                    int64_t k, float *best, int32_t *label, const float *next, int64_t ahead) {
   if (rows <= 0) return;
-  static_assert(kNearestTileMaxGroup == 6, "block_tiles has a case for each group up to 6");
   std::vector<float> &columns = thread_columns();
   if (columns.size() < static_cast<size_t>(kTile * d)) columns.resize(kTile * d);
   block_tiles(x, rows, d, c, norms, k, nearest_tile_group(k), columns.data(), best, label, next,
