@@ -96,12 +96,14 @@ TEST_P(NearestShapes, MatchesTheDistanceMatrix) {
   EXPECT_NEAR(p.inertia, inertia, 1e-9 * inertia);
 }
 
-// D <= 4 runs the direct loop; 5 to 31 columns against at most 32 centroids
-// the register tiles (17: a transposed chunk of 16 and one column more),
-// other shapes the GEMM; K = 1 and K above a block.
-INSTANTIATE_TEST_SUITE_P(Shapes, NearestShapes,
-                         ::testing::Combine(::testing::Values(1, 2, 3, 4, 5, 16, 17, 31, 64),
-                                            ::testing::Values(1, 3, 10, 32, 33, 100)));
+// D <= 4 runs the direct loop; 5 to 31 columns against at most 32 centroids,
+// and 32 to 64 against at most 12, the register tiles (17: a transposed chunk
+// of 16 and one column more; K = 1, 2, 3, 7, 10, 12 and 32: groups of 1, 2, 3,
+// 4, 5, 6 and 6 with padding), other shapes the GEMM; K = 1 and K above a block.
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, NearestShapes,
+    ::testing::Combine(::testing::Values(1, 2, 3, 4, 5, 16, 17, 31, 48, 64, 65),
+                       ::testing::Values(1, 2, 3, 7, 10, 12, 13, 32, 33, 100)));
 
 TEST(CoreNearest, OneThreadAddsInRowOrder) {
   Threads one(1);
