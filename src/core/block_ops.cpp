@@ -2,7 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "core/runtime.h"
@@ -18,6 +20,14 @@ using SgemmFn = void (*)(const char *, const char *, const int *, const int *, c
 
 SgemmFn blas_sgemm() {
   static const SgemmFn fn = reinterpret_cast<SgemmFn>(blas_symbol("sgemm_"));
+  return fn;
+}
+
+using SsyrkFn = void (*)(const char *, const char *, const int *, const int *, const float *,
+                         const float *, const int *, const float *, float *, const int *);
+
+SsyrkFn blas_ssyrk() {
+  static const SsyrkFn fn = reinterpret_cast<SsyrkFn>(blas_symbol("ssyrk_"));
   return fn;
 }
 
@@ -53,6 +63,26 @@ void block_gemm(const float *a, int64_t m, const float *x, int64_t rows, int64_t
   const at::Tensor at_ = at::from_blob(const_cast<float *>(a), {m, d}, at::kFloat);
   at::Tensor o = at::from_blob(out, {m, rows}, at::kFloat);
   at::addmm_out(o, o, at_, xt.t(), /*beta=*/0, /*alpha=*/alpha);
+}
+
+void block_gram(const float *x, int64_t rows, int64_t d, float *out) {
+  SsyrkFn syrk = blas_ssyrk();
+  if (syrk != nullptr && rows <= std::numeric_limits<int>::max() &&
+      d <= std::numeric_limits<int>::max()) {
+    // Column-major, x is d x rows (leading dimension d), and x x^T its gram.
+    const int n = static_cast<int>(d), kk = static_cast<int>(rows);
+    const float alpha = 1.0f, beta = 0.0f;
+    std::fill(out, out + d * d, 0.0f);  // a BLAS may scale what is there by beta
+    syrk("U", "N", &n, &kk, &alpha, x, &n, &beta, out, &n);
+    // The upper triangle in column-major order is the lower one in row-major.
+    for (int64_t r = 0; r < d; ++r) {
+      for (int64_t c = r + 1; c < d; ++c) out[r * d + c] = out[c * d + r];
+    }
+    return;
+  }
+  const at::Tensor xt = at::from_blob(const_cast<float *>(x), {rows, d}, at::kFloat);
+  at::Tensor o = at::from_blob(out, {d, d}, at::kFloat);
+  at::mm_out(o, xt.t(), xt);
 }
 
 TDCM_SIMD_CLONES

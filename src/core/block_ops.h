@@ -19,6 +19,11 @@ namespace tdcm {
 void block_gemm(const float *a, int64_t m, const float *x, int64_t rows, int64_t d, float alpha,
                 float *out);
 
+// Row-major out (d x d, both triangles) = x^T x for rows x d row-major x:
+// the BLAS's ssyrk (half a GEMM's multiply-adds, on the BLAS's own threads),
+// else LibTorch's GEMM.
+void block_gram(const float *x, int64_t rows, int64_t d, float *out);
+
 // (x - mean) / std of rows x d values into `to`: a subtraction and a division,
 // each rounded, as LibTorch's elementwise operators round them.
 void scale_block(const float *x, int64_t rows, int64_t d, const RowScaling &scaling, float *to);

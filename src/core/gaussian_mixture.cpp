@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <vector>
 
+#include "core/block_ops.h"
 #include "core/errors.h"
 #include "core/mixture_labels.h"
 #include "core/runtime.h"
@@ -40,30 +43,28 @@ struct Moments {
 
   // Hard labels in [0, k): each row counts once, in its own cluster's
   // products only (k times fewer operations than one-hot responsibilities).
+  // Each cluster's rows of `x` (float or double) gathered in their order in
+  // the set (a stable sort).
   void add_hard(const at::Tensor &x, const at::Tensor &labels) {
     const int64_t k = mass.size(0);
-    // A stable sort: each cluster's rows are added in their order in the set.
     const at::Tensor order = std::get<1>(labels.sort(/*stable=*/true, 0, false));
-    const at::Tensor sorted = x.index_select(0, order);
+    const at::Tensor sorted = x.index_select(0, order).contiguous();
     const at::Tensor counts = at::bincount(labels, {}, k).to(at::kCPU).to(at::kLong).contiguous();
     const int64_t *count = counts.data_ptr<int64_t>();
     int64_t start = 0;
     for (int64_t j = 0; j < k; ++j) {
       if (count[j] == 0) continue;
-      const at::Tensor rows = sorted.narrow(0, start, count[j]);
+      add_cluster(j, sorted.narrow(0, start, count[j]));
       start += count[j];
-      mass[j].add_(static_cast<double>(count[j]));
-      sum[j].add_(rows.sum(0));
-      scatter[j].add_(rows.t().mm(rows));
     }
   }
 
   // The same from rows in place (core/kmeans.h's RowSource::host), standardised
-  // by `scaling` and widened as chunk_of would, gathered cluster by cluster in
-  // row order (a counting sort) into `buffer`: the same sums, bit for bit,
-  // without a standardised copy, a double copy and a gathered copy of each chunk.
+  // by `scaling` as a chunk would be, gathered cluster by cluster in row order
+  // (a counting sort) into `buffer`: the same sums, bit for bit, as from the
+  // chunks, without a standardised copy and a gathered copy of each chunk.
   void add_hard(const float *x, int64_t n, int64_t d, const RowScaling &scaling,
-                const int32_t *labels, std::vector<double> &buffer) {
+                const int32_t *labels, std::vector<float> &buffer) {
     const int64_t k = mass.size(0);
     std::vector<int64_t> count(static_cast<size_t>(k), 0), next(static_cast<size_t>(k), 0);
     for (int64_t i = 0; i < n; ++i) ++count[static_cast<size_t>(labels[i])];
@@ -73,24 +74,46 @@ struct Moments {
     }
     buffer.resize(static_cast<size_t>(n * d));
     for (int64_t i = 0; i < n; ++i) {
-      double *to = buffer.data() + next[static_cast<size_t>(labels[i])]++ * d;
-      const float *from = x + i * d;
-      for (int64_t c = 0; c < d; ++c) {
-        const float v =
-            scaling.mean != nullptr ? (from[c] - scaling.mean[c]) / scaling.std[c] : from[c];
-        to[c] = static_cast<double>(v);
+      float *to = buffer.data() + next[static_cast<size_t>(labels[i])]++ * d;
+      if (scaling.mean != nullptr) {
+        scale_block(x + i * d, 1, d, scaling, to);
+      } else {
+        std::memcpy(to, x + i * d, static_cast<size_t>(d) * sizeof(float));
       }
     }
     int64_t start = 0;
     for (int64_t j = 0; j < k; ++j) {
       const int64_t m = count[static_cast<size_t>(j)];
       if (m == 0) continue;
-      const at::Tensor rows = at::from_blob(buffer.data() + start * d, {m, d}, at::kDouble);
+      add_cluster(j, at::from_blob(buffer.data() + start * d, {m, d}, at::kFloat));
       start += m;
-      mass[j].add_(static_cast<double>(m));
-      sum[j].add_(rows.sum(0));
-      scatter[j].add_(rows.t().mm(rows));
     }
+  }
+
+  // One cluster's m x d rows (contiguous, float or double). The scatter is
+  // taken in the rows' own precision about their mean r, where float keeps
+  // the digits (its terms are of the cluster's spread, not of its distance
+  // from the origin); float on the CPU by ssyrk, a quarter of a double GEMM's
+  // time on a 1M x 64 set. It is put back about the origin in double: with s
+  // the sum, sum x x^T = sum (x - r)(x - r)^T + r s^T + s r^T - m r r^T.
+  void add_cluster(int64_t j, const at::Tensor &rows) {
+    const int64_t m = rows.size(0), d = rows.size(1);
+    const at::Tensor s = rows.sum(0, /*keepdim=*/false, at::kDouble);
+    const at::Tensor r = (s / static_cast<double>(m)).to(rows.scalar_type());
+    const at::Tensor centred = (rows - r).contiguous();
+    at::Tensor gram;
+    if (centred.is_cpu() && centred.scalar_type() == at::kFloat) {
+      gram = at::empty({d, d}, centred.options());
+      block_gram(centred.data_ptr<float>(), m, d, gram.data_ptr<float>());
+    } else {
+      gram = centred.t().mm(centred);
+    }
+    const at::Tensor rd = r.to(at::kDouble);
+    const at::Tensor rs = rd.unsqueeze(1) * s.unsqueeze(0);
+    mass[j].add_(static_cast<double>(m));
+    sum[j].add_(s);
+    scatter[j].add_(gram.to(at::kDouble) + rs + rs.t() -
+                    static_cast<double>(m) * rd.unsqueeze(1) * rd.unsqueeze(0));
   }
 
   // Sharded: the statistics of every rank's rows (identity in one process).
@@ -256,7 +279,7 @@ Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t 
     mo = Moments(k, d, o);
     previous.means = at::zeros({k, d}, o);
     previous.covs = at::eye(d, o).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
-    std::vector<double> buffer;
+    std::vector<float> buffer;
     for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
       const int64_t len = std::min(rows.chunk_rows, rows.rows - s);
       mo.add_hard(rows.host + s * d, len, d, rows.scaling, labels + s, buffer);
@@ -264,14 +287,15 @@ Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t 
     return m_step(mo.reduced(), previous, reg, nullptr, CovarianceModel::Full);
   }
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
-    const at::Tensor x = chunk_of(rows, s);
+    at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s));
+    x = (x.scalar_type() == at::kDouble ? x : x.to(at::kFloat)).contiguous();
     if (!previous.means.defined()) {
       const int64_t d = x.size(1);
-      mo = Moments(k, d, x.options());
+      mo = Moments(k, d, x.options().dtype(at::kDouble));
       // An empty cluster gets the origin and the set's mean variance as a sphere.
-      previous.means = at::zeros({k, d}, x.options());
-      previous.covs =
-          at::eye(d, x.options()).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
+      previous.means = at::zeros({k, d}, mo.sum.options());
+      previous.covs = at::eye(d, mo.sum.options()).expand({k, d, d}) *
+                      std::max(mean_feature_variance(rows), 1e-12);
     }
     const at::Tensor l =
         at::from_blob(const_cast<int32_t *>(labels + s), {x.size(0)}, at::kInt).to(at::kLong);

@@ -346,6 +346,36 @@ TEST(CoreGaussianMixture, MixtureOfLabelsOfRowsInPlaceIsTheChunkedOne) {
   EXPECT_TRUE(at::equal(a.weights, b.weights));
 }
 
+// Float rows far from the origin in their own spread (centres 3000 spreads
+// out, in 5 columns of unequal, correlated variances): the covariances are
+// those of the rows widened to double, where a scatter about the origin in
+// float would have lost every digit (terms of 1e7 for variances of 1). Rows
+// in place and chunks alike.
+TEST(CoreGaussianMixture, MixtureOfFloatRowsFarFromTheOriginKeepsTheirSpread) {
+  const int64_t d = 5;
+  at::Generator gen = generator(21);
+  const at::Tensor a = tdcm_test::randn({3, d, d}, gen, at::kDouble);
+  const at::Tensor covs = a.matmul(a.transpose(1, 2)) + 0.1 * at::eye(d, at::kDouble);
+  const at::Tensor means = 3000.0 + tdcm_test::randn({3, d}, gen, at::kDouble) * 5.0;
+  const Drawn data = draw(means, covs, {1500, 900, 600}, 22);
+  const at::Tensor x = data.x.to(at::kFloat).contiguous();
+  const Mixture want = by_hand(x.to(at::kDouble), data.labels, 3, 0.0);
+  tdcm::RowSource in_place = tdcm::tensor_rows(x, 700);
+  ASSERT_NE(in_place.host, nullptr);
+  tdcm::RowSource chunked = in_place;
+  chunked.host = nullptr;
+  for (const tdcm::RowSource &rows : {in_place, chunked}) {
+    SCOPED_TRACE(rows.host != nullptr ? "in place" : "chunks");
+    const Mixture got = tdcm::mixture_of_labels(rows, data.labels.data(), 3, 0.0);
+    EXPECT_LT(max_abs_diff(got.means, want.means), 1e-9);
+    // Relative to variances of about 0.1 to 10: float's rounding of the
+    // centred terms, summed over 600 to 1500 rows.
+    EXPECT_LT(max_abs_diff(got.covs, want.covs), 1e-4);
+    EXPECT_TRUE(at::allclose(got.covs, got.covs.transpose(1, 2), 0.0, 0.0));
+    EXPECT_TRUE(at::equal(got.sizes, want.sizes));
+  }
+}
+
 TEST(CoreGaussianMixture, MixtureFromMeansUsesTheNearestMean) {
   const Drawn data = three_components(8, 40);
   const tdcm::RowSource rows = tdcm::tensor_rows(data.x, 50);
