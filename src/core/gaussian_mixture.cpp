@@ -6,18 +6,30 @@
 #include <vector>
 
 #include "core/block_ops.h"
+#include "core/column_moments.h"
 #include "core/errors.h"
 #include "core/mixture_labels.h"
 #include "core/runtime.h"
+#include "core/simd.h"
 #include "dist/collectives.h"
 
 namespace tdcm {
 namespace {
 
 constexpr double kLog2Pi = 1.8378770664093453;
+// Below this mass a component has lost its rows (m_step keeps its previous parameters).
+constexpr double kAliveMass = 1e-8;
 
 at::Tensor chunk_of(const RowSource &rows, int64_t start) {
   return rows.chunk(start, std::min(rows.chunk_rows, rows.rows - start)).to(at::kDouble);
+}
+
+// x_i -= r for m rows of d floats.
+TDCM_SIMD_CLONES
+void subtract_row(float *x, int64_t m, int64_t d, const float *r) {
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t c = 0; c < d; ++c) x[i * d + c] -= r[c];
+  }
 }
 
 // Sufficient statistics of one M step, accumulated chunk by chunk.
@@ -90,23 +102,28 @@ struct Moments {
     }
   }
 
-  // One cluster's m x d rows (contiguous, float or double). The scatter is
-  // taken in the rows' own precision about their mean r, where float keeps
-  // the digits (its terms are of the cluster's spread, not of its distance
-  // from the origin); float on the CPU by ssyrk, a quarter of a double GEMM's
-  // time on a 1M x 64 set. It is put back about the origin in double: with s
-  // the sum, sum x x^T = sum (x - r)(x - r)^T + r s^T + s r^T - m r r^T.
-  void add_cluster(int64_t j, const at::Tensor &rows) {
+  // One cluster's m x d rows (contiguous, float or double; the caller's
+  // scratch, centred here in place). The scatter is taken in the rows' own
+  // precision about their mean r, where float keeps the digits (its terms are
+  // of the cluster's spread, not of its distance from the origin); float rows
+  // on the CPU by ssyrk, a quarter of a double GEMM's time. It is put back
+  // about the origin in double: with s the sum,
+  // sum x x^T = sum (x - r)(x - r)^T + r s^T + s r^T - m r r^T.
+  void add_cluster(int64_t j, at::Tensor rows) {
     const int64_t m = rows.size(0), d = rows.size(1);
-    const at::Tensor s = rows.sum(0, /*keepdim=*/false, at::kDouble);
-    const at::Tensor r = (s / static_cast<double>(m)).to(rows.scalar_type());
-    const at::Tensor centred = (rows - r).contiguous();
-    at::Tensor gram;
-    if (centred.is_cpu() && centred.scalar_type() == at::kFloat) {
-      gram = at::empty({d, d}, centred.options());
-      block_gram(centred.data_ptr<float>(), m, d, gram.data_ptr<float>());
+    at::Tensor s, r, gram;
+    if (rows.is_cpu() && rows.scalar_type() == at::kFloat) {
+      float *x = rows.data_ptr<float>();
+      s = at::tensor(column_moments(x, m, d, RowScaling{}).sum, at::kDouble);
+      r = (s / static_cast<double>(m)).to(at::kFloat);
+      subtract_row(x, m, d, r.data_ptr<float>());
+      gram = at::empty({d, d}, rows.options());
+      block_gram(x, m, d, gram.data_ptr<float>());
     } else {
-      gram = centred.t().mm(centred);
+      s = rows.sum(0, /*keepdim=*/false, at::kDouble);
+      r = (s / static_cast<double>(m)).to(rows.scalar_type());
+      rows.sub_(r);
+      gram = rows.t().mm(rows);
     }
     const at::Tensor rd = r.to(at::kDouble);
     const at::Tensor rs = rd.unsqueeze(1) * s.unsqueeze(0);
@@ -132,8 +149,8 @@ struct Moments {
 Mixture m_step(const Moments &mo, const Mixture &previous, double reg, const ShapePrior *prior,
                CovarianceModel model) {
   const int64_t d = mo.sum.size(1);
-  const at::Tensor alive = mo.mass > 1e-8;
-  const at::Tensor mass = mo.mass.clamp_min(1e-8);
+  const at::Tensor alive = mo.mass > kAliveMass;
+  const at::Tensor mass = mo.mass.clamp_min(kAliveMass);
   Mixture m;
   m.means = at::where(alive.unsqueeze(1), mo.sum / mass.unsqueeze(1), previous.means);
   m.sizes = mo.mass;
@@ -246,6 +263,24 @@ double covariance_reg(const RowSource &rows, double reg) {
   return reg * std::max(mean_feature_variance(rows), 1e-300);
 }
 
+namespace {
+
+// What m_step keeps for a component that has no rows: `means`, and a sphere
+// of the set's mean feature variance. That variance costs a pass over the
+// rows, taken only when some component is empty; the masses are the reduced
+// ones, so that every rank of a sharded set runs the same collectives.
+Mixture empty_fallback(const RowSource &rows, const Moments &mo, const at::Tensor &means) {
+  const int64_t k = means.size(0), d = means.size(1);
+  const bool any_empty = !(mo.mass > kAliveMass).all().item<bool>();
+  const double variance = any_empty ? std::max(mean_feature_variance(rows), 1e-12) : 1.0;
+  Mixture previous;
+  previous.means = means;
+  previous.covs = at::eye(d, means.options()).expand({k, d, d}) * variance;
+  return previous;
+}
+
+}  // namespace
+
 Mixture mixture_from_means(const RowSource &rows, const at::Tensor &means, double reg) {
   const at::Tensor mu = means.to(at::kDouble);
   const int64_t k = mu.size(0);
@@ -259,59 +294,47 @@ Mixture mixture_from_means(const RowSource &rows, const at::Tensor &means, doubl
     mo.add(x, at::one_hot(nearest, k).to(at::kDouble));
   }
   mo.reduced();
-  // An empty cluster keeps its mean and gets the set's mean variance as a sphere.
-  Mixture previous;
-  previous.means = mu;
-  previous.covs =
-      at::eye(d, mu.options()).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
-  return m_step(mo, previous, reg, nullptr, CovarianceModel::Full);
+  // An empty cluster keeps its mean.
+  return m_step(mo, empty_fallback(rows, mo, mu), reg, nullptr, CovarianceModel::Full);
 }
 
 Mixture mixture_of_labels(const RowSource &rows, const int32_t *labels, int64_t k, double reg) {
   Moments mo(0, 0, at::TensorOptions().dtype(at::kDouble));
-  Mixture previous;
+  bool started = false;
   // Rows in place, with labels all in [0, k): the same sums from the caller's buffer.
   const bool in_range =
       std::all_of(labels, labels + rows.rows, [k](int32_t l) { return l >= 0 && l < k; });
   if (rows.host != nullptr && rows.rows > 0 && in_range) {
     const int64_t d = rows.chunk(0, 1).size(1);
-    const at::TensorOptions o = at::TensorOptions().dtype(at::kDouble);
-    mo = Moments(k, d, o);
-    previous.means = at::zeros({k, d}, o);
-    previous.covs = at::eye(d, o).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
+    mo = Moments(k, d, at::TensorOptions().dtype(at::kDouble));
+    started = true;
     std::vector<float> buffer;
     for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
       const int64_t len = std::min(rows.chunk_rows, rows.rows - s);
       mo.add_hard(rows.host + s * d, len, d, rows.scaling, labels + s, buffer);
     }
-    return m_step(mo.reduced(), previous, reg, nullptr, CovarianceModel::Full);
-  }
-  for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
-    at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s));
-    x = (x.scalar_type() == at::kDouble ? x : x.to(at::kFloat)).contiguous();
-    if (!previous.means.defined()) {
-      const int64_t d = x.size(1);
-      mo = Moments(k, d, x.options().dtype(at::kDouble));
-      // An empty cluster gets the origin and the set's mean variance as a sphere.
-      previous.means = at::zeros({k, d}, mo.sum.options());
-      previous.covs = at::eye(d, mo.sum.options()).expand({k, d, d}) *
-                      std::max(mean_feature_variance(rows), 1e-12);
+  } else {
+    for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
+      at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s));
+      x = (x.scalar_type() == at::kDouble ? x : x.to(at::kFloat)).contiguous();
+      if (!started) {
+        mo = Moments(k, x.size(1), x.options().dtype(at::kDouble));
+        started = true;
+      }
+      const at::Tensor l =
+          at::from_blob(const_cast<int32_t *>(labels + s), {x.size(0)}, at::kInt).to(at::kLong);
+      mo.add_hard(x, l.to(x.device()));
     }
-    const at::Tensor l =
-        at::from_blob(const_cast<int32_t *>(labels + s), {x.size(0)}, at::kInt).to(at::kLong);
-    mo.add_hard(x, l.to(x.device()));
   }
-  if (!previous.means.defined()) {
+  if (!started) {
     // A rank that holds none of a sharded set's rows: zero statistics, and
     // the same collectives as the others.
-    const at::Tensor x = chunk_of(rows, 0);
-    const int64_t d = x.size(1);
-    mo = Moments(k, d, x.options());
-    previous.means = at::zeros({k, d}, x.options());
-    previous.covs =
-        at::eye(d, x.options()).expand({k, d, d}) * std::max(mean_feature_variance(rows), 1e-12);
+    mo = Moments(k, chunk_of(rows, 0).size(1), chunk_of(rows, 0).options());
   }
-  return m_step(mo.reduced(), previous, reg, nullptr, CovarianceModel::Full);
+  mo.reduced();
+  // An empty cluster gets the origin.
+  const at::Tensor origin = at::zeros_like(mo.sum);
+  return m_step(mo, empty_fallback(rows, mo, origin), reg, nullptr, CovarianceModel::Full);
 }
 
 EmResult em(const RowSource &rows, const Mixture &init, const EmOptions &options,
