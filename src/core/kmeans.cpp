@@ -1,6 +1,7 @@
 #include "core/kmeans.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "core/column_moments.h"
 #include "core/errors.h"
@@ -127,14 +128,16 @@ at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen
 namespace {
 
 // One Lloyd pass with the fused CPU kernel: sums and counts of the rows per
-// nearest centroid; or, when `inertia` is given, only the summed distances.
+// nearest centroid; or, when `inertia` is given, the summed distances (and
+// the labels, where given).
 void nearest_pass(const RowSource &rows, const at::Tensor &centroids, at::Tensor *sums,
-                  at::Tensor *counts, double *inertia) {
+                  at::Tensor *counts, double *inertia, int32_t *labels = nullptr) {
   const NearestCentroids nearest(centroids);
   NearestOutputs out;
   out.sums = sums != nullptr ? sums->data_ptr<float>() : nullptr;
   out.counts = counts != nullptr ? counts->data_ptr<int64_t>() : nullptr;
   out.inertia = inertia;
+  out.labels = labels;
   if (rows.host != nullptr) {
     // Every row in one pass: the kernel blocks them and splits them among threads.
     nearest.run(rows.host, rows.rows, out, rows.scaling);
@@ -142,13 +145,15 @@ void nearest_pass(const RowSource &rows, const at::Tensor &centroids, at::Tensor
   }
   for (int64_t s = 0; s < rows.rows; s += rows.chunk_rows) {
     const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, rows.rows - s)).contiguous();
+    out.labels = labels != nullptr ? labels + s : nullptr;
     nearest.run(x.data_ptr<float>(), x.size(0), out);
   }
 }
 
 }  // namespace
 
-KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_iter, double tol) {
+KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_iter, double tol,
+                   int32_t *labels) {
   const int64_t n = rows.rows;
   const int64_t k = init.size(0);
   // tol = 0 runs max_iter iterations whatever the set's variance: no pass over it.
@@ -191,14 +196,16 @@ KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_it
   }
   double inertia = 0;
   if (fused) {
-    nearest_pass(rows, r.centroids, nullptr, nullptr, &inertia);
+    nearest_pass(rows, r.centroids, nullptr, nullptr, &inertia, labels);
   } else {
     for (int64_t s = 0; s < n; s += rows.chunk_rows) {
-      const at::Tensor x = rows.chunk(s, std::min(rows.chunk_rows, n - s));
-      inertia += std::get<0>(squared_distances(x, r.centroids).min(1))
-                     .to(at::kDouble)
-                     .sum()
-                     .item<double>();
+      const int64_t len = std::min(rows.chunk_rows, n - s);
+      const auto [best, nearest] = squared_distances(rows.chunk(s, len), r.centroids).min(1);
+      inertia += best.to(at::kDouble).sum().item<double>();
+      if (labels != nullptr) {
+        const at::Tensor l = nearest.to(at::kCPU, at::kInt).contiguous();
+        std::memcpy(labels + s, l.data_ptr<int32_t>(), static_cast<size_t>(len) * sizeof(int32_t));
+      }
     }
   }
   r.inertia = dist::sum_of(inertia);

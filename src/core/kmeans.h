@@ -54,8 +54,10 @@ double mean_feature_variance(const RowSource &rows);
 at::Tensor kmeans_plus_plus(const RowSource &rows, int64_t k, at::Generator &gen);
 
 // Lloyd iterations from `init` until the squared centroid shift is at most
-// tol x (mean feature variance) or max_iter is reached.
-KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_iter, double tol);
+// tol x (mean feature variance) or max_iter is reached. With `labels` (one per
+// row), each row's nearest final centroid, from the pass that sums the inertia.
+KMeansResult lloyd(const RowSource &rows, const at::Tensor &init, int64_t max_iter, double tol,
+                   int32_t *labels = nullptr);
 
 // n_init restarts of k-means++ then Lloyd; the lowest inertia wins.
 // `after_restart(i)` is called after each restart and returns false to cancel.

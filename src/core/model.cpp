@@ -519,9 +519,10 @@ void Model::adapt(const float *x, int64_t n, int64_t d) {
   std::vector<int32_t> labels(static_cast<size_t>(n));
   Embedded e;
   if (params_.algo == "kmeans") {
+    // The labels against the adapted centroids come from Lloyd's last pass.
     next.adapted =
-        lloyd(rows_of(next, x, n), next.centroids, params_.max_iter, params_.tol).centroids;
-    label_against(next, x, n, next.adapted, 0, labels.data(), nullptr);
+        lloyd(rows_of(next, x, n), next.centroids, params_.max_iter, params_.tol, labels.data())
+            .centroids;
   } else if (gaussian()) {
     at::Tensor mean, std;
     Mixture m;
