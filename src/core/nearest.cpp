@@ -296,7 +296,6 @@ void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out,
     for (int64_t r = first; r < last; r += block_rows_) {
       const int64_t rows = std::min(block_rows_, last - r);
       const float *xb = x + r * d;
-      if (out.non_finite != nullptr && any_non_finite(xb, rows * d)) mine.non_finite = true;
       if (scaled) {
         scale_block(xb, rows, d, scaling, s.scaled.data());
         xb = s.scaled.data();
@@ -306,6 +305,15 @@ void NearestCentroids::run(const float *x, int64_t n, const NearestOutputs &out,
       const float *next = ahead > 0 ? x + (r + rows) * d : nullptr;
       const bool distances =
           block_argmin(xb, rows, next, ahead, s.scores.data(), s.best.data(), s.label.data());
+      // A row that holds a NaN or an infinity has no finite score on any path
+      // (each of its scores is NaN or infinite, and a NaN never wins the
+      // argmin), so only a block whose best scores are not all finite is
+      // scanned, and the rows are read once; finite rows whose scores overflow
+      // are told apart by that scan.
+      if (out.non_finite != nullptr && any_non_finite(s.best.data(), rows) &&
+          any_non_finite(x + r * d, rows * d)) {
+        mine.non_finite = true;
+      }
       const int32_t *label = s.label.data();
       if (out.labels != nullptr) std::memcpy(out.labels + r, label, sizeof(int32_t) * rows);
       if (out.distances != nullptr || out.inertia != nullptr) {

@@ -26,9 +26,10 @@ struct NearestOutputs {
   float *sums = nullptr;       // k x d: += each row, at its nearest centroid
   int64_t *counts = nullptr;   // k: += rows per nearest centroid
   double *inertia = nullptr;   // += the summed squared distances
-  // With it, each block of rows is scanned for NaN and infinity as the pass
-  // reads it (so that no separate pass checks them), and *non_finite is set
-  // where one holds any; the other outputs are then meaningless.
+  // With it, *non_finite is set where a row holds a NaN or an infinity, found
+  // by the pass itself (no separate pass checks the rows: a block is scanned
+  // only where its best scores are not all finite); the other outputs are
+  // then meaningless.
   bool *non_finite = nullptr;
 };
 

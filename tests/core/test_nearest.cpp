@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <tuple>
 #include <vector>
 
@@ -94,6 +95,51 @@ TEST_P(NearestShapes, MatchesTheDistanceMatrix) {
   // The same float32 additions in row order: equal up to the order of parts.
   for (size_t e = 0; e < sums.size(); ++e) ASSERT_NEAR(p.sums[e], sums[e], sum_tolerance(sums[e]));
   EXPECT_NEAR(p.inertia, inertia, 1e-9 * inertia);
+}
+
+// The pass finds a NaN or an infinity anywhere in the rows, on every path
+// (it reads the scores, not the rows, and scans only a block whose best score
+// is not finite), with and without standardisation, and tells huge finite
+// values, whose scores overflow, apart from them.
+TEST_P(NearestShapes, FlagsEveryNonFiniteValue) {
+  const auto [d, k] = GetParam();
+  at::Generator gen = generator(static_cast<uint64_t>(d * 1000 + k + 7));
+  const int64_t n = 1003;
+  at::Tensor x = randn({n, d}, gen).contiguous();
+  const at::Tensor c = randn({k, d}, gen).mul_(3).contiguous();
+  const tdcm::NearestCentroids nearest(c);
+  const at::Tensor mean = x.mean(0).contiguous(), std = x.std(0).contiguous();
+  std::vector<int32_t> labels(static_cast<size_t>(n));
+  auto flagged = [&](bool scaled) {
+    bool non_finite = false;
+    tdcm::NearestOutputs out;
+    out.labels = labels.data();
+    out.non_finite = &non_finite;
+    const tdcm::RowScaling scaling =
+        scaled ? tdcm::RowScaling{mean.data_ptr<float>(), std.data_ptr<float>()}
+               : tdcm::RowScaling{};
+    nearest.run(x.data_ptr<float>(), n, out, scaling);
+    return non_finite;
+  };
+  float *xp = x.data_ptr<float>();
+  const float inf = std::numeric_limits<float>::infinity();
+  for (const bool scaled : {false, true}) {
+    SCOPED_TRACE(scaled ? "standardised" : "as they are");
+    EXPECT_FALSE(flagged(scaled));
+    for (const int64_t at : {int64_t{0}, n * d / 2 + d / 3, n * d - 1}) {
+      for (const float bad : {std::nanf(""), inf, -inf}) {
+        const float kept = xp[at];
+        xp[at] = bad;
+        EXPECT_TRUE(flagged(scaled)) << "value " << bad << " at " << at;
+        xp[at] = kept;
+      }
+    }
+    // Finite, but far past float's range once squared: every score overflows.
+    const float kept = xp[d * 5];
+    xp[d * 5] = 3e38f;
+    EXPECT_FALSE(flagged(scaled));
+    xp[d * 5] = kept;
+  }
 }
 
 // D <= 4 runs the direct loop; 5 to 31 columns against at most 32 centroids,
